@@ -1,0 +1,84 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * The contract between vers-local's HTTP models (emulator/models) and the
+ * sandboxes that stand in for Firecracker VMs (emulator/sandbox). Models own
+ * ids, states, commits metadata and quotas; a sandbox owns processes, mounts
+ * and files. Nothing here knows about HTTP.
+ */
+
+/** What a new sandbox is made from. */
+export interface SandboxSpec {
+  /** The VM id (lowercase UUID v4); used in names of cgroups and directories. */
+  vmId: string;
+  /** Read-only filesystem layers under the VM's writable layer, newest first (commit snapshot dirs). The host root is always the bottom layer. */
+  layers: readonly string[];
+  /** Size of the writable layer in MiB (the VM's disk). */
+  fsSizeMib: number;
+  /** Memory limit in MiB. */
+  memSizeMib: number;
+  /** vCPUs; recorded, and used as a CPU weight where the host allows it. */
+  vcpuCount: number;
+  /** The `ssh-ed25519 AAAA…` line installed as root's only authorized key. */
+  authorizedKey: string;
+  /** The VM's SSH host key, OpenSSH private key format. A VM restored from a commit gets a new one. */
+  hostKeyOpenSsh: string;
+}
+
+/** One command run inside a sandbox, as `POST /vm/{id}/exec` describes it. */
+export interface ExecRequest {
+  /** argv; the first element is looked up on the VM's PATH. */
+  command: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  workingDir?: string;
+  stdin?: Buffer;
+  /** 0 or undefined: no limit. */
+  timeoutSecs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+}
+
+export type ExecStream = 'stdout' | 'stderr';
+
+/** A running sandbox: the VM's processes, root filesystem and SSH daemon. */
+export interface Sandbox {
+  readonly vmId: string;
+  /** The host pid of the VM's init (pid 1 inside the VM's PID namespace). */
+  readonly initPid: number;
+  readonly paused: boolean;
+  /** Freeze every process of the VM. Idempotent. */
+  pause(): Promise<void>;
+  /** Thaw every process of the VM. Idempotent. */
+  resume(): Promise<void>;
+  /**
+   * Copy the VM's writable layer into `destDir` (which must not exist yet),
+   * producing an immutable layer usable in `SandboxSpec.layers`. The caller
+   * pauses the VM around the copy so the snapshot is consistent.
+   */
+  snapshot(destDir: string): Promise<void>;
+  /** Grow the writable layer to `fsSizeMib` (callers check it is larger). */
+  resizeDisk(fsSizeMib: number): Promise<void>;
+  /** Run a command inside the VM, streaming output chunks as they come. */
+  exec(req: ExecRequest, onOutput?: (stream: ExecStream, chunk: Buffer) => void): Promise<ExecResult>;
+  /** Read a file inside the VM (absolute path). */
+  readFile(path: string): Promise<Buffer>;
+  /** Write a file inside the VM (absolute path). */
+  writeFile(path: string, content: Buffer, mode: number, createDirs: boolean): Promise<void>;
+  /**
+   * Start a real OpenSSH sshd for one connection inside the VM (inetd mode)
+   * and return the byte stream of that connection. Closing the stream ends
+   * the sshd.
+   */
+  openSshSession(): Promise<Duplex>;
+  /** Kill every process of the VM and free its mounts, cgroups and writable layer. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+export interface SandboxDriver {
+  /** Create and start a sandbox; resolves when its init runs. */
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  /** Destroy every sandbox this driver made. */
+  shutdown(): Promise<void>;
+}

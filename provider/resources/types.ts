@@ -1,0 +1,94 @@
+/**
+ * The shape every resource lifecycle of the core has. It is the shape of a
+ * Pulumi dynamic resource provider (check/diff/create/read/update/delete on
+ * camelCase property bags as schema.json defines them), so the Pulumi plugin,
+ * the dynamic resources and the Terraform bridge all drive the same objects
+ * and only translate values and errors.
+ */
+
+/** A plain JSON value: what crosses every bridge. No undefined, Dates or Buffers. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type PropertyBag = { [key: string]: JsonValue };
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Where progress and diagnostics go: the engine's log (Pulumi) or stderr (Terraform). */
+export interface Logger {
+  log(level: LogLevel, message: string): void;
+}
+
+/** A problem with one input property, found without calling the API. */
+export interface CheckFailure {
+  /** Property path in camelCase schema spelling, e.g. `files[1].source`. */
+  property: string;
+  /** What rule the value breaks, written for the user. */
+  reason: string;
+}
+
+export interface CheckResult {
+  /** The inputs with defaults applied and derived values (such as file hashes) filled in. */
+  inputs: PropertyBag;
+  failures: CheckFailure[];
+}
+
+export interface DiffResult {
+  /** Whether anything differs between the recorded outputs and the new inputs. */
+  changes: boolean;
+  /** Top-level properties whose change forces a replacement. */
+  replaces: string[];
+  /** Top-level properties that change (in place or by replacement). */
+  changedKeys: string[];
+  /** Top-level output properties that will not change. */
+  stables: string[];
+  /** The old resource must go before the new one exists (it cannot exist twice). */
+  deleteBeforeReplace: boolean;
+}
+
+export interface CreateResult {
+  id: string;
+  outs: PropertyBag;
+}
+
+export interface ReadResult {
+  id: string;
+  /** Current outputs (inputs included, so diffs against them work). */
+  outs: PropertyBag;
+}
+
+export interface LifecycleContext {
+  /** The configured provider (API client, SSH settings). */
+  readonly provider: unknown;
+  readonly logger: Logger;
+  /** Aborted when the engine cancels (Terraform StopProvider, Pulumi Cancel). */
+  readonly signal: AbortSignal;
+  /** True in a preview / plan: nothing may be created or changed. */
+  readonly preview?: boolean;
+}
+
+export interface ResourceLifecycle {
+  /** The Pulumi type token, e.g. `vers:index:Vm`. */
+  readonly token: string;
+  /** Validate and normalise inputs. Never calls the API; reads local files only. */
+  check(news: PropertyBag, olds: PropertyBag | undefined): Promise<CheckResult>;
+  /** Compare recorded outputs with checked new inputs. Never calls the API. */
+  diff(id: string, olds: PropertyBag, news: PropertyBag): Promise<DiffResult>;
+  /**
+   * Create the resource. When a failure happens after something exists that
+   * must be recorded (a VM that failed to boot or to provision), throws a
+   * `PartialCreateError` carrying the id and outputs.
+   */
+  create(inputs: PropertyBag, ctx: LifecycleContext): Promise<CreateResult>;
+  /** Refresh. Resolves `undefined` when the resource no longer exists. */
+  read(id: string, olds: PropertyBag | undefined, ctx: LifecycleContext): Promise<ReadResult | undefined>;
+  /** Change in place what `diff` did not mark for replacement. */
+  update(id: string, olds: PropertyBag, news: PropertyBag, ctx: LifecycleContext): Promise<PropertyBag>;
+  /** Delete. Deleting something already gone succeeds. */
+  delete(id: string, olds: PropertyBag, ctx: LifecycleContext): Promise<void>;
+}
+
+export interface FunctionLifecycle {
+  /** The Pulumi function token, e.g. `vers:index:getVms`. */
+  readonly token: string;
+  check(args: PropertyBag): Promise<CheckFailure[]>;
+  invoke(args: PropertyBag, ctx: LifecycleContext): Promise<PropertyBag>;
+}
