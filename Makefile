@@ -1,0 +1,46 @@
+# The two commands a user needs are `make demo` and `make test`; each installs
+# and builds what it needs on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+JEST := NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js
+
+.PHONY: install build generate test demo bench docs emulator clean
+
+# npm ci only when the lockfile changed since the last install.
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_MODULES_STAMP)
+
+install: $(NODE_MODULES_STAMP)
+
+build: install
+	node node_modules/typescript/bin/tsc -p tsconfig.json
+	@if [ -f dist/tfbridge/generate.js ]; then node dist/tfbridge/generate.js; fi
+	@if [ -f dist/tfbridge/dev-overrides.js ]; then node dist/tfbridge/dev-overrides.js; fi
+
+# Regenerate everything derived from schema.json (Terraform schema, docs).
+generate: build
+
+test: build
+	@bash scripts/check-test-prerequisites.sh
+	$(JEST) --json --outputFile=dist/jest-results.json $(JEST_ARGS) || status=$$?; \
+	node scripts/test-summary.js dist/jest-results.json; exit $${status:-0}
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash scripts/bench.sh
+
+docs: build
+	@if [ -f dist/tfbridge/docs.js ]; then node dist/tfbridge/docs.js; else echo "docs generator not built yet"; exit 1; fi
+
+# vers-local in the foreground, as users run it offline.
+emulator: build
+	bin/vers-local
+
+clean:
+	rm -rf dist .build
