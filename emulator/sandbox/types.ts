@@ -37,7 +37,10 @@ export interface ExecRequest {
 }
 
 export interface ExecResult {
+  /** Exit status; 128 + signal number when a signal ended the command; 124 when timeoutSecs expired. */
   exitCode: number;
+  /** True when timeoutSecs expired and every process the command started was killed. */
+  timedOut?: boolean;
 }
 
 export type ExecStream = 'stdout' | 'stderr';
@@ -74,6 +77,18 @@ export interface Sandbox {
   openSshSession(): Promise<Duplex>;
   /** Kill every process of the VM and free its mounts, cgroups and writable layer. Idempotent. */
   destroy(): Promise<void>;
+}
+
+/** Options of createSandboxDriver; unknown keys and wrong types are rejected (SandboxValidationError, INVALID_OPTIONS). */
+export interface SandboxDriverOptions {
+  /** Absolute directory holding one directory per VM (`<stateDir>/vms/<vmId>`); created if missing. Required. Hidden inside root VMs. */
+  stateDir: string;
+  /** Name of this driver's cgroup directories, unique per vers-local instance. Default `vers-local-<pid>`. */
+  cgroupPrefix?: string;
+  /** Receives debug lines (setup failures, sshd logs). Never receives key material. Default: discarded. */
+  logger?: (line: string) => void;
+  /** How long create() waits for the VM's init, in ms. Default 15000. */
+  startTimeoutMs?: number;
 }
 
 export interface SandboxDriver {

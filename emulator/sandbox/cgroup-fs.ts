@@ -1,0 +1,92 @@
+import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SandboxError } from './errors';
+
+/** Poll interval while waiting for the kernel (freezing, processes exiting): short, and never a busy loop. */
+export const POLL_MS = 5;
+
+/** Write a control file, turning a failure into CGROUP_FAILED naming the file. */
+export async function writeControl(file: string, value: string): Promise<void> {
+  try {
+    await writeFile(file, value);
+  } catch (error) {
+    throw new SandboxError('CGROUP_FAILED', `cannot write "${value}" to ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Pids listed in `dir`/cgroup.procs and in every descendant group; [] when the group is gone. */
+export async function listProcsRecursive(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'cgroup.procs'), 'utf8');
+  } catch {
+    return pids;
+  }
+  for (const line of text.split('\n')) if (line !== '') pids.push(Number(line));
+  for (const child of await childGroups(dir)) pids.push(...(await listProcsRecursive(join(dir, child))));
+  return pids;
+}
+
+/** Names of the child groups (sub-directories) of a cgroup directory. */
+export async function childGroups(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+/** SIGKILL each pid; pids that are already gone are fine. */
+export function killPids(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
+/** Poll `check` until it is true or `timeoutMs` passes; returns whether it became true. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Remove a cgroup directory and its child groups, retrying while the kernel
+ * still counts exiting processes. A directory that is already gone is fine.
+ */
+export async function removeGroupTree(dir: string, timeoutMs: number): Promise<void> {
+  for (const child of await childGroups(dir)) await removeGroupTree(join(dir, child), timeoutMs);
+  let lastError: unknown;
+  const removed = await waitFor(async () => {
+    try {
+      await rmdir(dir);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      lastError = error;
+      return false;
+    }
+  }, timeoutMs);
+  if (!removed) {
+    throw new SandboxError('CGROUP_FAILED', `cannot remove cgroup ${dir}: ${(lastError as Error | undefined)?.message ?? 'timed out'}`, { cause: lastError });
+  }
+}
+
+/** Remove a cgroup directory only if it is empty now; leave it otherwise. */
+export async function removeGroupIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch {
+    // Busy (processes left, e.g. a background job of an exec) or gone: the VM's teardown removes it.
+  }
+}

@@ -1,0 +1,2 @@
+export { ensureTlsMaterial } from './certificate-authority';
+export type { TlsMaterial, TlsMaterialOptions } from './certificate-authority';
