@@ -1,13 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { CgroupHost, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError, SandboxFileError, SandboxHostError, SandboxStateError, SandboxValidationError } from './errors';
 import type { HostBinaries } from './host-binaries';
 import type { ResolvedSandboxDriverOptions } from './options';
 import { exitStatus, HOST_ENV, runCommand, stderrTail } from './run-command';
 import { validateExecRequest, validateSpec, validateVmPath } from './spec-validation';
+import { SshSessionStream } from './ssh-session-stream';
 import { sshdInetdCommand, vmSshdConfig } from './sshd-config';
 import type { ExecRequest, ExecResult, ExecStream, Sandbox, SandboxSpec } from './types';
 import { freshDirsFor, relativeLowerDirs, vmDirectory } from './vm-layout';
@@ -159,7 +160,7 @@ class LinuxSandbox implements Sandbox {
   private readonly memSizeMib: number;
   private readonly vcpuCount: number;
   private taskCounter = 0;
-  private readonly sessions = new Set<ChildProcessWithoutNullStreams>();
+  private readonly sessions = new Set<SshSessionStream>();
   /** Pause, resume and resize run one at a time. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   private destroying: Promise<void> | undefined;
@@ -278,23 +279,22 @@ class LinuxSandbox implements Sandbox {
   async openSshSession(): Promise<Duplex> {
     this.requireAlive('openSshSession');
     const { binaries, options } = this.host;
-    const argv = sshdInetdCommand(binaries.sshd, 'INFO');
-    const child = this.spawnInVm(this.cgroup.joinFiles, argv);
-    this.sessions.add(child);
-    child.on('exit', (code, signal) => {
-      this.sessions.delete(child);
-      options.logger(`vm ${this.vmId} sshd[${child.pid}]: exited with status ${exitStatus(code, signal)}`);
-    });
+    const child = this.spawnInVm(this.cgroup.joinFiles, sshdInetdCommand(binaries.sshd, 'INFO'));
+    const session = new SshSessionStream(child);
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    child.on('exit', (code, signal) => options.logger(`vm ${this.vmId} sshd[${child.pid}]: exited with status ${exitStatus(code, signal)}`));
     child.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.logger(`vm ${this.vmId} sshd[${child.pid}]: ${line.trim()}`);
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error) => reject(new SandboxError('SSH_SESSION_FAILED', `cannot start sshd in VM ${this.vmId}: ${error.message}`, { vmId: this.vmId, operation: 'openSshSession', cause: error })));
+      child.once('error', (error) => {
+        session.destroy();
+        reject(new SandboxError('SSH_SESSION_FAILED', `cannot start sshd in VM ${this.vmId}: ${error.message}`, { vmId: this.vmId, operation: 'openSshSession', cause: error }));
+      });
     });
-    // The connection's bytes are sshd's stdin and stdout; ending the stream gives sshd EOF, as a closed TCP connection would.
-    child.stdin.on('error', () => undefined);
-    return Duplex.from({ readable: child.stdout, writable: child.stdin });
+    return session;
   }
 
   destroy(): Promise<void> {
@@ -304,10 +304,7 @@ class LinuxSandbox implements Sandbox {
 
   private async teardown(): Promise<void> {
     this.state = 'destroyed';
-    for (const session of this.sessions) {
-      session.stdin.destroy();
-      session.stdout.destroy();
-    }
+    for (const session of this.sessions) session.destroy();
     const problems: string[] = [];
     // Every process of the VM (P1, init, sshds, exec'd commands) is in its cgroup: kill them all at once.
     await this.cgroup.killAll(TEARDOWN_TIMEOUT_MS).catch((error: unknown) => problems.push((error as Error).message));
