@@ -21,7 +21,7 @@ export interface VersLocalOptions {
   stateDir: string | undefined;
   /** The API key: 36-char UUID key id + 64 hex chars. Default: a random one. Secret. */
   apiKey: string | undefined;
-  /** VM domain: SSH SNI is `{vm_id}.{vmDomain}`. Default `vm.vers-local.test`. */
+  /** VM domain, starting with `vm.`: SSH SNI is `{vm_id}.{vmDomain}`. Default `vm.vers-local.test`. */
   vmDomain: string;
   /** Org vCPU quota. Default 8. */
   vcpuQuota: number;
@@ -165,8 +165,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): V
     // Never echo the key itself.
     throw new OptionsError(`the API key must be a 36-character UUID key id followed by 64 hex characters (100 characters; got ${options.apiKey.length})`);
   }
-  if (options.vmDomain === '' || options.vmDomain.startsWith('.') || options.vmDomain.endsWith('.')) {
-    throw new OptionsError(`the VM domain must be a DNS name like vm.vers-local.test, got "${options.vmDomain}"`);
+  if (!/^vm\.[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(options.vmDomain)) {
+    // The gateway routes SNI `{vm_id}.vm.<domain>`, as Vers's proxy does.
+    throw new OptionsError(`the VM domain must be a lowercase DNS name starting with "vm.", like vm.vers-local.test; got "${options.vmDomain}"`);
   }
   return options;
 }

@@ -1,0 +1,301 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { repoRoot } from '../../provider/util/repo-root';
+
+/**
+ * A vers-local process for a test suite: `bin/vers-local` on ephemeral ports
+ * with its own temp state dir, stopped with SIGTERM by `stop()`, which then
+ * checks that nothing was left behind (processes, mounts, cgroups, files).
+ *
+ *   const local = await startVersLocal();
+ *   afterAll(() => local.stop());
+ *   const res = await local.api('GET', '/vms');
+ */
+
+/** The one JSON line vers-local prints when ready. */
+export interface VersLocalReady {
+  base_url: string;
+  api_key: string;
+  vm_domain: string;
+  ssh_gateway: string;
+  tls_ca_file: string;
+  state_dir: string;
+}
+
+export interface StartVersLocalOptions {
+  /** Extra flags, e.g. `['--boot-delay-ms', '0']`. Default none. */
+  args?: string[];
+  /** Extra environment variables. Default none. */
+  env?: Record<string, string>;
+  /** How long to wait for the ready line, in ms. Default 30000. */
+  readyTimeoutMs?: number;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** The body parsed as JSON (throws if it is not JSON). */
+  json<T = unknown>(): T;
+}
+
+export interface RawRequestOptions {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** CA certificate (PEM) for https URLs. */
+  ca?: string;
+}
+
+/** One HTTP request with exactly the headers given (fetch would add a Content-Type to string bodies). */
+export function rawRequest(url: string, options: RawRequestOptions): Promise<HttpResult> {
+  return new Promise((resolvePromise, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      target,
+      { method: options.method, headers: { ...(options.headers ?? {}) }, agent: false, ...(options.ca ? { ca: options.ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export interface ApiCallOptions {
+  /** Sent as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  /** Sent as is (no Content-Type unless given in headers). */
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  /** Omit the Authorization header. */
+  noAuth?: boolean;
+}
+
+/** What `stop()` found after the process exited. */
+export interface StopReport {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  vmIds: string[];
+}
+
+export class VersLocalProcess {
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private stopped = false;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly ready: VersLocalReady,
+    private readonly logs: string[],
+    private readonly ownsStateDir: boolean,
+  ) {
+    this.exited = new Promise((resolveExit) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolveExit({ code: child.exitCode, signal: child.signalCode });
+      else child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Everything vers-local wrote to stderr so far. */
+  stderr(): string {
+    return this.logs.join('');
+  }
+
+  /** `/api/v1`-relative call with the API key, e.g. `api('POST', '/vm/new_root', { json: { vm_config: {} } })`. */
+  api(method: string, path: string, options: ApiCallOptions = {}): Promise<HttpResult> {
+    return this.call(method, `${this.ready.base_url}${path}`, options);
+  }
+
+  /** Call the admin API under `/_vers-local/`, e.g. `admin('GET', '/history')`. */
+  admin(method: string, path: string, options: ApiCallOptions = {}): Promise<HttpResult> {
+    return this.call(method, `${this.ready.base_url.replace(/\/api\/v1$/, '')}/_vers-local${path}`, options);
+  }
+
+  private call(method: string, url: string, options: ApiCallOptions): Promise<HttpResult> {
+    const headers: Record<string, string> = { ...(options.noAuth ? {} : { authorization: `Bearer ${this.ready.api_key}` }) };
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    Object.assign(headers, options.headers ?? {});
+    const ca = url.startsWith('https:') ? readFileSync(this.ready.tls_ca_file, 'utf8') : undefined;
+    return rawRequest(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(ca ? { ca } : {}) });
+  }
+
+  /**
+   * SIGTERM, wait for the exit, then check that vers-local left nothing
+   * behind: no descendant process, no mount under its state dir, no cgroup
+   * named after it or its VMs, and no temp state dir. Throws listing leftovers.
+   */
+  async stop(timeoutMs = 60000): Promise<StopReport> {
+    if (this.stopped) throw new Error('vers-local was already stopped');
+    this.stopped = true;
+    let vmIds: string[] = [];
+    try {
+      const history = await this.admin('GET', '/history');
+      vmIds = history.json<{ vms: Array<{ vm_id: string }> }>().vms.map((vm) => vm.vm_id);
+    } catch {
+      // Already dead: the leftover checks below still run.
+    }
+    const descendants = descendantPids(this.pid);
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const { code, signal } = await this.exited;
+    clearTimeout(timer);
+
+    const leftovers: string[] = [];
+    if (signal === 'SIGKILL') leftovers.push(`vers-local did not exit within ${timeoutMs} ms of SIGTERM`);
+    const stateDir = this.ready.state_dir;
+    const marks = [`vers-local-${this.pid}`, ...vmIds];
+    for (const pid of new Set([...descendants, ...processesMarkedBy(marks, stateDir)])) {
+      if (isAlive(pid)) leftovers.push(`process ${pid} (${commandOf(pid)})`);
+    }
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      if (line.includes(stateDir)) leftovers.push(`mount: ${line}`);
+    }
+    for (const dir of cgroupDirs()) {
+      const name = dir.split('/').pop()!;
+      if (name === `vers-local-${this.pid}` || vmIds.some((id) => name.includes(id))) leftovers.push(`cgroup ${dir}`);
+    }
+    if (this.ownsStateDir && existsSync(stateDir)) leftovers.push(`temp state dir ${stateDir}`);
+    if (leftovers.length > 0) throw new Error(`vers-local left things behind:\n  ${leftovers.join('\n  ')}\n--- stderr ---\n${this.stderr()}`);
+    if (code !== 0) throw new Error(`vers-local exited with code ${code} signal ${signal}\n--- stderr ---\n${this.stderr()}`);
+    return { exitCode: code, signal, vmIds };
+  }
+}
+
+/** The compiled output root this helper runs from (tests run from a build directory, not dist/ necessarily). */
+function compiledRoot(): string {
+  // This file is <out>/tests/helpers/vers-local.js.
+  return resolve(__dirname, '..', '..');
+}
+
+/** Start vers-local and wait for its ready line. */
+export async function startVersLocal(options: StartVersLocalOptions = {}): Promise<VersLocalProcess> {
+  const args = ['--api-port', '0', '--gateway-port', '0', ...(options.args ?? [])];
+  const ownsStateDir = !args.includes('--state-dir') && options.env?.VERS_LOCAL_STATE_DIR === undefined;
+  const child = spawn(join(repoRoot(), 'bin', 'vers-local'), args, {
+    env: { ...process.env, VERS_LOCAL_DIST: compiledRoot(), ...(options.env ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout! });
+  const timeoutMs = options.readyTimeoutMs ?? 30000;
+  const ready = await new Promise<VersLocalReady>((resolveReady, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`vers-local printed no ready line within ${timeoutMs} ms\n--- stderr ---\n${logs.join('')}`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`vers-local exited (code ${code}, signal ${signal}) before it was ready\n--- stderr ---\n${logs.join('')}`));
+    });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolveReady(JSON.parse(line) as VersLocalReady);
+      } catch {
+        child.kill('SIGTERM');
+        reject(new Error(`vers-local's first stdout line is not JSON: ${line}`));
+      }
+    });
+  });
+  return new VersLocalProcess(child, ready, logs, ownsStateDir);
+}
+
+/** Pids of every process below `pid`, from /proc. */
+export function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    out.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return out;
+}
+
+/** True if the process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose cgroup path names one of `marks` or whose command line mentions `path`. */
+export function processesMarkedBy(marks: readonly string[], path: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cgroup = readFileSync(`/proc/${entry}/cgroup`, 'utf8');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (marks.some((mark) => cgroup.includes(mark)) || cmdline.includes(path)) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** Cgroup directories up to three levels below each hierarchy root. */
+export function cgroupDirs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 3) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      out.push(join(dir, entry.name));
+      walk(join(dir, entry.name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return out;
+}
