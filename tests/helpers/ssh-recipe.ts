@@ -12,6 +12,8 @@ export interface VmKeys {
   privateKeyPath: string;
   /** The VM's host key (OpenSSH PEM). */
   hostKeyOpenSsh: string;
+  /** Its public half, `ssh-ed25519 AAAA…`, for a known_hosts line. */
+  hostPublicKey: string;
 }
 
 /** Generate a VM's keys with ssh2 (the format vers-local serves) and write the client key for `ssh -i`. */
@@ -20,7 +22,7 @@ export function generateVmKeys(dir: string, name: string): VmKeys {
   const host = utils.generateKeyPairSync('ed25519');
   const privateKeyPath = join(dir, `${name}.pem`);
   writeFileSync(privateKeyPath, client.private, { mode: 0o600 });
-  return { authorizedKey: client.public, privateKey: client.private, privateKeyPath, hostKeyOpenSsh: host.private };
+  return { authorizedKey: client.public, privateKey: client.private, privateKeyPath, hostKeyOpenSsh: host.private, hostPublicKey: host.public };
 }
 
 /** Where and as whom the official recipe connects. */
@@ -29,6 +31,8 @@ export interface SshTarget {
   domain: string;
   vmId: string;
   privateKeyPath: string;
+  /** Check the host key against this known_hosts file instead of ignoring it (the recipe ignores it). */
+  knownHostsFile?: string;
 }
 
 /**
@@ -40,8 +44,8 @@ export interface SshTarget {
 export function officialSshArgs(target: SshTarget, remoteCommand: string, extraArgs: readonly string[] = []): string[] {
   return [
     '-i', target.privateKeyPath,
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', `StrictHostKeyChecking=${target.knownHostsFile === undefined ? 'no' : 'yes'}`,
+    '-o', `UserKnownHostsFile=${target.knownHostsFile ?? '/dev/null'}`,
     '-o', 'BatchMode=yes',
     '-o', 'ConnectTimeout=30',
     '-o', `ProxyCommand=openssl s_client -quiet -connect 127.0.0.1:${target.gatewayPort} -servername %h`,
