@@ -38,4 +38,9 @@ export interface CgroupHost {
   createVmCgroup(vmId: string): Promise<VmCgroup>;
   /** Remove the driver's prefix directories (they must be empty). */
   removePrefix(): Promise<void>;
+  /**
+   * Remove sibling prefix trees for which `isStale(name)` holds and that hold
+   * no process (left by a vers-local that was SIGKILLed); returns what went.
+   */
+  sweepStale(isStale: (name: string) => boolean): Promise<string[]>;
 }

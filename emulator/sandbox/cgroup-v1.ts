@@ -14,6 +14,15 @@ export interface CgroupV1Layout {
 
 const FREEZE_TIMEOUT_MS = 10000;
 
+/** Remove each group tree (undefined entries skipped), trying all before reporting what failed. */
+async function removeEach(dirs: readonly (string | undefined)[], timeoutMs: number): Promise<void> {
+  const failures: string[] = [];
+  for (const dir of dirs) {
+    if (dir !== undefined) await removeGroupTree(dir, timeoutMs).catch((error: unknown) => failures.push((error as Error).message));
+  }
+  if (failures.length > 0) throw new SandboxError('CGROUP_FAILED', failures.join('; '));
+}
+
 async function freezerState(dir: string): Promise<string> {
   try {
     return (await readFile(join(dir, 'freezer.state'), 'utf8')).trim();
@@ -106,9 +115,7 @@ class V1VmCgroup implements VmCgroup {
   }
 
   async remove(timeoutMs: number): Promise<void> {
-    for (const dir of [this.dirs.freezer, this.dirs.memory, this.dirs.cpu]) {
-      if (dir !== undefined) await removeGroupTree(dir, timeoutMs);
-    }
+    await removeEach([this.dirs.freezer, this.dirs.memory, this.dirs.cpu], timeoutMs);
   }
 }
 
@@ -139,8 +146,20 @@ export class CgroupV1Host implements CgroupHost {
   }
 
   async removePrefix(): Promise<void> {
+    await removeEach([this.layout.freezer, this.layout.memory, this.layout.cpu].map((base) => (base === undefined ? undefined : join(base, this.prefix))), 2000);
+  }
+
+  async sweepStale(isStale: (name: string) => boolean): Promise<string[]> {
+    const removed: string[] = [];
     for (const base of [this.layout.freezer, this.layout.memory, this.layout.cpu]) {
-      if (base !== undefined) await removeGroupTree(join(base, this.prefix), 2000);
+      if (base === undefined) continue;
+      for (const name of await childGroups(base)) {
+        if (name === this.prefix || !isStale(name)) continue;
+        // Only empty trees go: rmdir refuses a group that still holds a process.
+        if ((await listProcsRecursive(join(base, name))).length > 0) continue;
+        await removeGroupTree(join(base, name), 200).then(() => removed.push(join(base, name)), () => undefined);
+      }
     }
+    return removed;
   }
 }

@@ -1,6 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killPids, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
+import { childGroups, killPids, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
 import type { CgroupHost, CgroupLimits, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError } from './errors';
 
@@ -152,5 +152,16 @@ export class CgroupV2Host implements CgroupHost {
 
   async removePrefix(): Promise<void> {
     await removeGroupTree(join(this.root, this.prefix), 2000);
+  }
+
+  async sweepStale(isStale: (name: string) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await childGroups(this.root)) {
+      if (name === this.prefix || !isStale(name)) continue;
+      // Only empty trees go: rmdir refuses a group that still holds a process.
+      if ((await listProcsRecursive(join(this.root, name))).length > 0) continue;
+      await removeGroupTree(join(this.root, name), 200).then(() => removed.push(join(this.root, name)), () => undefined);
+    }
+    return removed;
   }
 }

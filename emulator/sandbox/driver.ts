@@ -24,12 +24,36 @@ export function createSandboxDriver(options: SandboxDriverOptions): SandboxDrive
   return new LinuxSandboxDriver(host);
 }
 
+/** True for `vers-local-<pid>` when that process no longer exists: the default prefix of a vers-local that died without cleaning up. */
+function isDeadInstancePrefix(name: string): boolean {
+  const match = /^vers-local-(\d+)$/.exec(name);
+  if (match === null) return false;
+  try {
+    process.kill(Number(match[1]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 class LinuxSandboxDriver implements SandboxDriver {
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly starting = new Set<string>();
   private shuttingDown = false;
+  private swept: Promise<void> | undefined;
 
   constructor(private readonly host: SandboxHost) {}
+
+  /** Once per driver: drop empty cgroup trees a SIGKILLed vers-local left (its VMs died with it; its cgroup dirs did not). */
+  private sweepOnce(): Promise<void> {
+    this.swept ??= this.host.cgroups.sweepStale(isDeadInstancePrefix).then(
+      (removed) => {
+        for (const dir of removed) this.host.options.logger(`removed stale cgroup ${dir}`);
+      },
+      (error: unknown) => this.host.options.logger(`sweeping stale cgroups failed: ${(error as Error).message}`),
+    );
+    return this.swept;
+  }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (this.shuttingDown) throw new SandboxError('SANDBOX_START_FAILED', `cannot create VM ${spec.vmId}: the sandbox driver is shutting down`, { vmId: spec.vmId, operation: 'create' });
@@ -39,6 +63,7 @@ class LinuxSandboxDriver implements SandboxDriver {
     }
     this.starting.add(vmId);
     try {
+      await this.sweepOnce();
       const sandbox = await startSandbox(this.host, spec, () => this.sandboxes.delete(vmId));
       if (this.shuttingDown) {
         await sandbox.destroy();
