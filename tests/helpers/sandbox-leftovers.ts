@@ -40,15 +40,19 @@ export function sandboxLeftovers(query: LeftoverQuery): string[] {
     for (const line of mountsMentioning(path)) leftovers.push(`mount ${line}`);
     if (existsSync(path)) leftovers.push(`directory ${path} exists`);
   }
-  for (const dir of allCgroupDirs()) {
+  for (const dir of cgroupDirsAnyDepth()) {
     const name = dir.split('/').pop() ?? '';
     if (query.marks.some((mark) => name.includes(mark))) leftovers.push(`cgroup ${dir}`);
   }
   return leftovers;
 }
 
-/** Cgroup directories at any depth (the v1 memory hierarchy nests vers-local's groups under the caller's own). */
-function allCgroupDirs(): string[] {
+/**
+ * Cgroup directories down to depth 8: v1 memory groups of VMs sit under the
+ * owner's own group (`memory/<owner path>/<prefix>/<vmId>`), deeper than a
+ * fixed 3 levels.
+ */
+export function cgroupDirsAnyDepth(): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > 8) return;
