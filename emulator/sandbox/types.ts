@@ -56,23 +56,28 @@ export interface Sandbox {
   /** Thaw every process of the VM. Idempotent. */
   resume(): Promise<void>;
   /**
-   * Copy the VM's writable layer into `destDir` (which must not exist yet),
-   * producing an immutable layer usable in `SandboxSpec.layers`. The caller
-   * pauses the VM around the copy so the snapshot is consistent.
+   * Copy the VM's writable layer into `destDir` (which must not exist yet;
+   * its parent is created), producing an immutable layer usable in
+   * `SandboxSpec.layers`. The caller pauses the VM around the copy so the
+   * snapshot is consistent. Rejects SNAPSHOT_FAILED.
    */
   snapshot(destDir: string): Promise<void>;
   /** Grow the writable layer to `fsSizeMib` (callers check it is larger). */
   resizeDisk(fsSizeMib: number): Promise<void>;
-  /** Run a command inside the VM, streaming output chunks as they come. */
+  /**
+   * Run a command inside the VM, streaming output chunks as they come.
+   * Rejects VM_PAUSED while paused, SANDBOX_NOT_RUNNING once destroyed,
+   * INVALID_REQUEST for a malformed request; a command that fails still resolves.
+   */
   exec(req: ExecRequest, onOutput?: (stream: ExecStream, chunk: Buffer) => void): Promise<ExecResult>;
-  /** Read a file inside the VM (absolute path). */
+  /** Read a file inside the VM (absolute path). Rejects FILE_NOT_FOUND, NOT_A_FILE, INVALID_PATH, VM_PAUSED (SandboxError codes). */
   readFile(path: string): Promise<Buffer>;
-  /** Write a file inside the VM (absolute path). */
+  /** Write a file inside the VM (absolute path; mode such as 0o644). Rejects PARENT_NOT_FOUND (createDirs false), NOT_A_FILE, DISK_FULL, INVALID_PATH, VM_PAUSED. */
   writeFile(path: string, content: Buffer, mode: number, createDirs: boolean): Promise<void>;
   /**
    * Start a real OpenSSH sshd for one connection inside the VM (inetd mode)
    * and return the byte stream of that connection. Closing the stream ends
-   * the sshd.
+   * the sshd. Allowed while paused: the session then stalls until resume.
    */
   openSshSession(): Promise<Duplex>;
   /** Kill every process of the VM and free its mounts, cgroups and writable layer. Idempotent. */
