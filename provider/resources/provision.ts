@@ -1,0 +1,155 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, ProviderError } from '../errors';
+import { info, providerOf } from '../provider';
+import { provisionVm, type UploadFileSpec } from '../ssh';
+import { parseDuration } from '../util/duration';
+import { checkResource } from './check';
+import { diffResource } from './diff';
+import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from './types';
+import { containsUnknown, isUnknown, UNKNOWN } from './unknown';
+
+/**
+ * `vers:index:Provision` / `vers_provision`: files then commands over one
+ * SSH-over-TLS connection. `check` hashes every file (streaming `source`
+ * files from disk), so an edited local file is a change even without a
+ * trigger. Re-provisioning the same VM happens in place and insists on the
+ * host key recorded by the first run.
+ */
+
+const TOKEN = 'vers:index:Provision';
+
+type FileBag = { [key: string]: JsonValue };
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** Fill `sha256` of every file, and report missing or unreadable `source` files. */
+async function hashFiles(files: FileBag[]): Promise<CheckFailure[]> {
+  const failures: CheckFailure[] = [];
+  for (const [index, file] of files.entries()) {
+    if (containsUnknown(file.source) || containsUnknown(file.content)) {
+      file.sha256 = UNKNOWN;
+    } else if (typeof file.content === 'string') {
+      file.sha256 = createHash('sha256').update(file.content).digest('hex');
+    } else if (typeof file.source === 'string') {
+      const path = resolve(file.source);
+      try {
+        const info = await stat(path);
+        if (!info.isFile()) {
+          failures.push({ property: `files[${index}].source`, reason: `must be a regular file; ${path} is not` });
+          continue;
+        }
+        file.sha256 = await sha256OfFile(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        failures.push({
+          property: `files[${index}].source`,
+          reason: code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path} (${code ?? String(error)})`,
+        });
+      }
+    }
+  }
+  return failures;
+}
+
+function stringMap(value: JsonValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
+  }
+  return out;
+}
+
+function uploadSpecs(files: JsonValue | undefined): UploadFileSpec[] {
+  if (!Array.isArray(files)) return [];
+  return files.map((item) => {
+    const file = item as FileBag;
+    return {
+      destination: file.destination as string,
+      ...(typeof file.source === 'string' ? { source: resolve(file.source) } : {}),
+      ...(typeof file.content === 'string' ? { content: file.content } : {}),
+      ...(typeof file.mode === 'string' ? { mode: file.mode } : {}),
+    };
+  });
+}
+
+/** Run the provisioning and return the outputs; `expectedHostKey` pins the VM's host key. */
+async function provision(inputs: PropertyBag, ctx: LifecycleContext, expectedHostKey: string | undefined): Promise<PropertyBag> {
+  const provider = providerOf(ctx);
+  const vmId = inputs.vmId as string;
+  let state: string;
+  try {
+    state = (await provider.client.getVmStatus(vmId, { signal: ctx.signal })).state;
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new ProviderError('VM_NOT_FOUND', `cannot provision VM ${vmId}: it does not exist`, { cause: error, resource: vmId });
+    throw error;
+  }
+  if (state === 'paused') {
+    throw new ProviderError('VM_PAUSED', `cannot provision VM ${vmId}: it is paused; set its desired_state to "running" first`, { resource: vmId });
+  }
+  const result = await provisionVm(
+    provider.client,
+    vmId,
+    {
+      files: uploadSpecs(inputs.files),
+      commands: (inputs.commands as string[] | undefined) ?? [],
+      environment: stringMap(inputs.environment),
+      timeoutMs: parseDuration(inputs.timeout as string),
+    },
+    { logger: ctx.logger, signal: ctx.signal, ...(expectedHostKey ? { expectedHostKey } : {}) },
+  );
+  info(ctx, `VM ${vmId} provisioned: ${result.filesUploaded} file(s), ${result.commandsRun} command(s) in ${(result.durationMs / 1000).toFixed(1)} s`);
+  return { ...inputs, sshHostKey: result.hostKey.fingerprint };
+}
+
+export const provisionResource: ResourceLifecycle = {
+  token: TOKEN,
+
+  async check(news) {
+    const result = checkResource(TOKEN, news);
+    const files = Array.isArray(result.inputs.files) ? (result.inputs.files as FileBag[]) : [];
+    for (const file of files) if (file !== null && typeof file === 'object' && file.mode === undefined) file.mode = '0644';
+    if (result.failures.length === 0 && !isUnknown(result.inputs.files)) result.failures.push(...(await hashFiles(files)));
+    return result;
+  },
+
+  async diff(_id, olds, news) {
+    return diffResource(TOKEN, olds, news);
+  },
+
+  async create(inputs, ctx) {
+    const outs = await provision(inputs, ctx, undefined);
+    return { id: randomUUID(), outs };
+  },
+
+  async read(id, olds, ctx) {
+    if (olds === undefined) return undefined;
+    try {
+      await providerOf(ctx).client.getVmStatus(olds.vmId as string, { signal: ctx.signal });
+    } catch (error) {
+      // The VM is gone: so is what was provisioned into it.
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+    return { id, outs: olds };
+  },
+
+  async update(_id, olds, news, ctx) {
+    const { changedKeys } = await this.diff(_id, olds, news);
+    const reprovision = changedKeys.some((key) => key === 'files' || key === 'commands' || key === 'triggers');
+    if (!reprovision) return { ...olds, ...news };
+    const recorded = typeof olds.sshHostKey === 'string' && olds.sshHostKey !== '' ? olds.sshHostKey : undefined;
+    return provision(news, ctx, olds.vmId === news.vmId ? recorded : undefined);
+  },
+
+  async delete(id, olds, ctx) {
+    info(ctx, `provisioning ${id} of VM ${String(olds.vmId)} forgotten (nothing in the VM is undone)`);
+  },
+};

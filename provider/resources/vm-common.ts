@@ -1,0 +1,192 @@
+import { waitForVmState, withoutRequestToken, type Vm } from '../client';
+import { NotFoundError, PartialCreateError, ProviderError } from '../errors';
+import { info, providerOf, type VersProvider } from '../provider';
+import type { JsonValue, LifecycleContext, PropertyBag, ReadResult } from './types';
+
+/**
+ * What Vm, VmBranch and VmRestore share: the connection outputs of a VM,
+ * settling a new VM (boot wait, labels, key, desired state) with partial
+ * state on failure, in-place label/state changes, refresh and delete.
+ */
+
+/** Default bound of waiting for a new root VM to boot. */
+export const BOOT_TIMEOUT_MS = 300_000;
+
+export type DesiredState = 'running' | 'paused';
+
+function stringMap(value: JsonValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
+  }
+  return out;
+}
+
+function desiredStateOf(value: JsonValue | undefined): DesiredState {
+  return value === 'paused' ? 'paused' : 'running';
+}
+
+/**
+ * Refresh a VM's outputs from the API. `undefined` when the VM is gone.
+ * The private key can only be fetched while the VM runs, so a known key is
+ * kept. `desiredState` reflects a running/paused VM as it is, so a VM paused
+ * behind the configuration's back shows up as a change.
+ */
+export async function readVmOutputs(
+  provider: VersProvider,
+  vmId: string,
+  olds: PropertyBag,
+  signal: AbortSignal,
+): Promise<PropertyBag | undefined> {
+  let status: Vm;
+  try {
+    status = await provider.client.getVmStatus(vmId, { signal });
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+  const metadata = await provider.client.getVmMetadata(vmId, { signal });
+  let sshPrivateKey = typeof olds.sshPrivateKey === 'string' ? olds.sshPrivateKey : '';
+  if (sshPrivateKey === '' && status.state === 'running') {
+    sshPrivateKey = (await provider.client.getSshKey(vmId, { signal })).ssh_private_key;
+  }
+  const outs: PropertyBag = {
+    ...olds,
+    labels: withoutRequestToken(status.labels),
+    state: status.state,
+    sshHost: provider.sshHostOf(vmId),
+    sshPort: provider.sshPort,
+    sshPrivateKey,
+    ip: metadata.ip,
+    createdAt: status.created_at,
+    parentCommitId: metadata.parent_commit_id ?? '',
+  };
+  if (status.state === 'running' || status.state === 'paused') outs.desiredState = status.state;
+  return outs;
+}
+
+export interface SettleOptions {
+  /** Poll status until the VM runs (new root VMs start `booting`). */
+  waitBoot: boolean;
+  /** Apply `inputs.labels` after creation (restores and branches take none at creation). */
+  applyLabels: boolean;
+  /** Outputs known before settling, kept in the partial state if settling fails. */
+  knownOuts: PropertyBag;
+}
+
+/**
+ * Bring a freshly created VM to its configured shape and read its outputs.
+ * Any failure once the VM exists is a PartialCreateError carrying the VM id
+ * and what is known, so the engines record (taint) the VM instead of losing
+ * it — unless the VM no longer exists (Vers deletes a VM whose boot failed).
+ */
+export async function settleNewVm(
+  vmId: string,
+  inputs: PropertyBag,
+  ctx: LifecycleContext,
+  options: SettleOptions,
+): Promise<PropertyBag> {
+  const provider = providerOf(ctx);
+  const partial: PropertyBag = {
+    ...inputs,
+    ...options.knownOuts,
+    state: 'booting',
+    sshHost: provider.sshHostOf(vmId),
+    sshPort: provider.sshPort,
+    sshPrivateKey: '',
+    ip: '',
+    createdAt: '',
+    parentCommitId: '',
+  };
+  try {
+    if (options.waitBoot) {
+      info(ctx, `waiting for VM ${vmId} to boot`);
+      await waitForVmState(provider.client, vmId, 'running', {
+        timeoutMs: BOOT_TIMEOUT_MS,
+        signal: ctx.signal,
+        onProgress: (message) => info(ctx, message),
+      });
+      info(ctx, `VM ${vmId} is running`);
+    }
+    const labels = stringMap(inputs.labels);
+    if (options.applyLabels && Object.keys(labels).length > 0) {
+      await provider.client.setLabels(vmId, labels, { signal: ctx.signal });
+    }
+    let outs = await readVmOutputs(provider, vmId, partial, ctx.signal);
+    if (outs === undefined) throw new NotFoundError({ method: 'GET', path: `/vm/${vmId}/status`, status: 404, serverMessage: 'not found' });
+    if (desiredStateOf(inputs.desiredState) === 'paused' && outs.state !== 'paused') {
+      await provider.client.setVmState(vmId, 'Paused', { signal: ctx.signal });
+      info(ctx, `VM ${vmId} paused`);
+      outs = (await readVmOutputs(provider, vmId, outs, ctx.signal)) ?? outs;
+    }
+    return { ...outs, desiredState: desiredStateOf(inputs.desiredState), labels };
+  } catch (error) {
+    if (await vmIsGone(provider, vmId)) {
+      throw new ProviderError('VM_LOST', `VM ${vmId} no longer exists after its creation (Vers deletes a VM whose boot failed): ${messageOf(error)}`, {
+        cause: error,
+        resource: vmId,
+      });
+    }
+    throw new PartialCreateError(vmId, partial, error, { resource: vmId, operation: 'create' });
+  }
+}
+
+async function vmIsGone(provider: VersProvider, vmId: string): Promise<boolean> {
+  try {
+    await provider.client.getVmStatus(vmId);
+    return false;
+  } catch (error) {
+    return error instanceof NotFoundError;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Apply in-place changes shared by every VM resource: labels and desired state. */
+export async function updateVmInPlace(
+  vmId: string,
+  olds: PropertyBag,
+  news: PropertyBag,
+  ctx: LifecycleContext,
+  changedKeys: readonly string[],
+): Promise<PropertyBag> {
+  const provider = providerOf(ctx);
+  if (changedKeys.includes('labels')) {
+    await provider.client.setLabels(vmId, stringMap(news.labels), { signal: ctx.signal });
+    info(ctx, `VM ${vmId}: labels updated`);
+  }
+  if (changedKeys.includes('desiredState')) {
+    const target = desiredStateOf(news.desiredState);
+    await provider.client.setVmState(vmId, target === 'paused' ? 'Paused' : 'Running', { signal: ctx.signal });
+    info(ctx, `VM ${vmId}: ${target === 'paused' ? 'paused' : 'resumed'}`);
+  }
+  const outs = await readVmOutputs(provider, vmId, { ...olds, ...news }, ctx.signal);
+  if (outs === undefined) {
+    throw new NotFoundError(
+      { method: 'GET', path: `/vm/${vmId}/status`, status: 404, serverMessage: 'not found' },
+      'the VM was deleted outside this configuration; refresh to plan its re-creation',
+    );
+  }
+  return { ...outs, ...news, labels: stringMap(news.labels), desiredState: desiredStateOf(news.desiredState) };
+}
+
+/** Refresh shared by VM resources; `undefined` when the VM is gone. */
+export async function readVm(id: string, olds: PropertyBag | undefined, ctx: LifecycleContext): Promise<ReadResult | undefined> {
+  const outs = await readVmOutputs(providerOf(ctx), id, olds ?? {}, ctx.signal);
+  return outs === undefined ? undefined : { id, outs };
+}
+
+/** Delete a VM; a VM already gone counts as deleted. */
+export async function deleteVm(id: string, ctx: LifecycleContext): Promise<void> {
+  const result = await providerOf(ctx).client.deleteVm(id, { signal: ctx.signal });
+  info(ctx, result.alreadyDeleted ? `VM ${id} was already deleted` : `VM ${id} deleted`);
+}
+
+/** Outputs the state change of a VM recomputes. */
+export function vmVolatileOutputs(changedKeys: readonly string[]): string[] {
+  return changedKeys.includes('desiredState') ? ['state', 'sshPrivateKey'] : [];
+}
+
+export { stringMap, desiredStateOf };

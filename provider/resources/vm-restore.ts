@@ -1,0 +1,50 @@
+import { info, providerOf } from '../provider';
+import { checkResource } from './check';
+import { diffResource } from './diff';
+import type { ResourceLifecycle } from './types';
+import { deleteVm, readVm, settleNewVm, updateVmInPlace, vmVolatileOutputs } from './vm-common';
+
+/**
+ * `vers:index:VmRestore` / `vers_vm_restore`: a new VM restored from a commit.
+ * It comes up running with the commit's disk, vCPUs and memory, and its own
+ * id, IP and SSH key. A new commit id restores a new VM.
+ */
+
+const TOKEN = 'vers:index:VmRestore';
+
+export const vmRestore: ResourceLifecycle = {
+  token: TOKEN,
+
+  async check(news) {
+    return checkResource(TOKEN, news);
+  },
+
+  async diff(_id, olds, news) {
+    return diffResource(TOKEN, olds, news, { volatileOutputs: vmVolatileOutputs });
+  },
+
+  async create(inputs, ctx) {
+    const commitId = inputs.commitId as string;
+    info(ctx, `restoring a VM from commit ${commitId}`);
+    const { vm_id: vmId } = await providerOf(ctx).client.restoreFromCommit(commitId, { signal: ctx.signal });
+    info(ctx, `VM ${vmId} restored from commit ${commitId}`);
+    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: true, applyLabels: true, knownOuts: { commitId } });
+    return { id: vmId, outs };
+  },
+
+  async read(id, olds, ctx) {
+    const result = await readVm(id, olds, ctx);
+    // An imported VM learns its commit from the metadata.
+    if (result !== undefined && typeof result.outs.commitId !== 'string') result.outs.commitId = result.outs.parentCommitId ?? '';
+    return result;
+  },
+
+  async update(id, olds, news, ctx) {
+    const { changedKeys } = await this.diff(id, olds, news);
+    return updateVmInPlace(id, olds, news, ctx, changedKeys);
+  },
+
+  async delete(id, _olds, ctx) {
+    await deleteVm(id, ctx);
+  },
+};
