@@ -1,0 +1,37 @@
+import { formatDuration, TimeoutError } from '../errors';
+import type { Logger } from '../resources/types';
+import type { VersClient } from '../client/vers-client';
+import { connectToVm, type VmSshOptions } from './connect-to-vm';
+import type { HostKeyInfo } from './host-key';
+import { type ProvisioningResult, type ProvisioningSpec, runProvisioning } from './run-provisioning';
+
+export interface ProvisionVmOptions extends Omit<VmSshOptions, 'timeoutMs' | 'logger' | 'signal'> {
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ProvisionVmResult extends ProvisioningResult {
+  /** The VM's host key: record `hostKey.fingerprint` and pass it as `expectedHostKey` next time. */
+  hostKey: HostKeyInfo;
+}
+
+/**
+ * The Provision resource's whole run: connect (waiting for SSH while the VM
+ * boots), upload, run commands, close. `spec.timeoutMs` (default 10 min)
+ * bounds everything, waiting for SSH included.
+ */
+export async function provisionVm(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, spec: ProvisioningSpec, options: ProvisionVmOptions): Promise<ProvisionVmResult> {
+  const timeoutMs = spec.timeoutMs ?? 600_000;
+  const started = Date.now();
+  options.logger.log('info', `connecting to VM ${vmId} over SSH-over-TLS`);
+  const connection = await connectToVm(client, vmId, { ...options, timeoutMs });
+  try {
+    const remaining = timeoutMs - (Date.now() - started);
+    if (remaining <= 0) throw new TimeoutError('provisioning', timeoutMs, `connecting to VM ${vmId} used the whole provisioning time (${formatDuration(timeoutMs)})`);
+    options.logger.log('info', `connected to VM ${vmId}; host key ${connection.hostKey.fingerprint}`);
+    const result = await runProvisioning(connection, { ...spec, timeoutMs: remaining }, options.logger, options.signal);
+    return { ...result, hostKey: connection.hostKey };
+  } finally {
+    connection.close();
+  }
+}

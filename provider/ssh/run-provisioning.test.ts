@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveProviderConfig } from '../config';
+import { CancelledError, CommandFailedError, SshError, TimeoutError, ValidationError } from '../errors';
+import type { LogLevel } from '../resources/types';
+import { startSshOverTlsServer, type SshOverTlsServer } from '../../tests/helpers/ssh-over-tls-server';
+import { connectSsh } from './connect-ssh';
+import { sshTargetFor } from './options';
+import { runCommand } from './run-command';
+import { runProvisioning } from './run-provisioning';
+import type { SshConnection } from './ssh-connection';
+import { uploadFile } from './upload-file';
+
+const VM_ID = '11111111-2222-4333-8444-555555555555';
+
+interface LogLine {
+  level: LogLevel;
+  message: string;
+  at: number;
+}
+
+describe('provisioning over one SSH-over-TLS connection', () => {
+  let server: SshOverTlsServer;
+  let connection: SshConnection;
+  let localDir: string;
+  let lines: LogLine[];
+  const logger = { log: (level: LogLevel, message: string) => lines.push({ level, message, at: Date.now() }) };
+
+  beforeAll(async () => {
+    server = await startSshOverTlsServer();
+    localDir = mkdtempSync(join(tmpdir(), 'vers-provision-src-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(localDir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    lines = [];
+    const config = resolveProviderConfig({ baseUrl: 'http://127.0.0.1:1', vmDomain: server.vmDomain, sshGateway: `127.0.0.1:${server.gateway.port}`, tlsCaFile: server.caFile }, {});
+    connection = await connectSsh(sshTargetFor(config, VM_ID), { privateKey: server.clientPrivateKey });
+  });
+  afterEach(() => connection.close());
+
+  const inVm = (path: string): string => join(server.root, path);
+
+  test('inline content lands with parent directories created and the mode set', async () => {
+    await runProvisioning(connection, { files: [{ destination: '/etc/app/conf.d/app.conf', content: 'port = 8080\n', mode: '0600' }] }, logger);
+    expect(readFileSync(inVm('/etc/app/conf.d/app.conf'), 'utf8')).toBe('port = 8080\n');
+    expect(statSync(inVm('/etc/app/conf.d/app.conf')).mode & 0o7777).toBe(0o600);
+    expect(statSync(inVm('/etc/app/conf.d')).isDirectory()).toBe(true);
+  });
+
+  test('the default mode is 0644 and an existing file gets the new mode', async () => {
+    await uploadFile(connection, { destination: '/srv/run.sh', content: 'echo 1\n' });
+    expect(statSync(inVm('/srv/run.sh')).mode & 0o7777).toBe(0o644);
+    await uploadFile(connection, { destination: '/srv/run.sh', content: 'echo 2\n', mode: 0o755 });
+    expect(statSync(inVm('/srv/run.sh')).mode & 0o7777).toBe(0o755);
+    expect(readFileSync(inVm('/srv/run.sh'), 'utf8')).toBe('echo 2\n');
+  });
+
+  test('a parent path that is a file is an SshError', async () => {
+    await uploadFile(connection, { destination: '/blocker', content: 'x' });
+    await expect(uploadFile(connection, { destination: '/blocker/inside.txt', content: 'y' })).rejects.toThrow(SshError);
+  });
+
+  test('bad file specs are ValidationErrors naming the file', async () => {
+    await expect(runProvisioning(connection, { files: [{ destination: 'relative.txt', content: 'x' }] }, logger)).rejects.toMatchObject({ property: 'files[0].destination' });
+    await expect(runProvisioning(connection, { files: [{ destination: '/a', content: 'x', source: '/b' }] }, logger)).rejects.toBeInstanceOf(ValidationError);
+    await expect(runProvisioning(connection, { files: [{ destination: '/a', content: 'x', mode: '999' }] }, logger)).rejects.toMatchObject({ property: 'files[0].mode' });
+  });
+
+  test('a 64 MiB source file streams from disk: RSS grows far less than the file', async () => {
+    const source = join(localDir, 'big.bin');
+    const block = Buffer.alloc(1024 * 1024);
+    const fd = openSync(source, 'w');
+    for (let i = 0; i < 64; i++) {
+      block.fill(i);
+      block.writeUInt32BE(i * 2654435761 >>> 0, 0);
+      writeSync(fd, block);
+    }
+    closeSync(fd);
+    const expectedHash = await sha256(source);
+
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    try {
+      await runProvisioning(connection, { files: [{ destination: '/opt/data/big.bin', source }] }, logger);
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const growthMiB = (peak - before) / (1024 * 1024);
+    // Both SSH ends run in this process, so this bounds client and server together.
+    expect(growthMiB).toBeLessThan(24);
+    expect(statSync(inVm('/opt/data/big.bin')).size).toBe(64 * 1024 * 1024);
+    expect(await sha256(inVm('/opt/data/big.bin'))).toBe(expectedHash);
+    console.log(`64 MiB upload: peak RSS growth ${growthMiB.toFixed(1)} MiB`);
+  });
+
+  test('commands run in order and stream their output line by line as it arrives', async () => {
+    const started = Date.now();
+    await runProvisioning(connection, { commands: ['echo one; sleep 0.5; echo two >&2; sleep 0.5; echo three', 'echo four'] }, logger);
+    const finished = Date.now();
+    const output = lines.filter((l) => !l.message.startsWith('running command') && !l.message.startsWith('provisioned'));
+    expect(output.map((l) => l.message)).toEqual(['one', 'stderr: two', 'three', 'four']);
+    // "one" was logged while the command was still running, not after it ended.
+    expect((output[0] as LogLine).at - started).toBeLessThan(finished - started - 600);
+  });
+
+  test('environment values reach the command exactly, whatever their quoting', async () => {
+    const tricky = `it's a "test" with $HOME, \`backticks\` and\nnewline`;
+    await runProvisioning(connection, { commands: ['printf "%s|%s" "$GREETING" "$OTHER"'], environment: { GREETING: tricky, OTHER: '' } }, logger);
+    expect(lines.map((l) => l.message)).toContain(`it's a "test" with $HOME, \`backticks\` and`);
+    expect(lines.map((l) => l.message)).toContain('newline|');
+  });
+
+  test('an invalid environment name is refused before anything runs', async () => {
+    await expect(runProvisioning(connection, { commands: ['true'], environment: { 'BAD-NAME': 'x' } }, logger)).rejects.toMatchObject({ property: 'environment.BAD-NAME' });
+  });
+
+  test('a non-zero exit stops the run with the command, exit code and stderr tail', async () => {
+    const marker = inVm('/after-failure');
+    const error = (await runProvisioning(
+      connection,
+      { commands: ['for i in $(seq 1 100); do echo "err line $i" >&2; done; exit 3', `touch ${marker}`] },
+      logger,
+    ).catch((e: unknown) => e)) as CommandFailedError;
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect(error.exitCode).toBe(3);
+    expect(error.command).toContain('exit 3');
+    const tail = error.stderrTail.split('\n');
+    expect(tail).toHaveLength(20);
+    expect(tail[0]).toBe('err line 81');
+    expect(tail[19]).toBe('err line 100');
+    expect(error.message).toContain('exited with code 3');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test('the stderr tail is bounded in bytes too', async () => {
+    const result = await runCommand(connection, 'head -c 100000 /dev/zero | tr "\\0" x >&2; exit 1');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderrTail.length).toBeLessThanOrEqual(4096);
+  });
+
+  test('a command killed by a signal fails with the signal name', async () => {
+    const error = (await runProvisioning(connection, { commands: ['kill -TERM $$'] }, logger).catch((e: unknown) => e)) as CommandFailedError;
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect(error.exitCode === 143 || error.signal === 'TERM').toBe(true);
+  });
+
+  test('commands get no stdin, so a command reading it does not hang', async () => {
+    await expect(runCommand(connection, 'cat; echo done', { onStdoutLine: (line) => lines.push({ level: 'info', message: line, at: 0 }) })).resolves.toMatchObject({ exitCode: 0 });
+    expect(lines.map((l) => l.message)).toEqual(['done']);
+  });
+
+  test('the run times out as a whole, closing the connection', async () => {
+    const started = Date.now();
+    const error = await runProvisioning(connection, { commands: ['sleep 30'], timeoutMs: 300 }, logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ phase: 'provisioning', limitMs: 300 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(connection.closed).toBe(true);
+  });
+
+  test('cancellation closes everything and the remote command is killed', async () => {
+    const controller = new AbortController();
+    const pending = runProvisioning(connection, { commands: ['sleep 30'] }, logger, controller.signal);
+    await waitFor(() => server.runningPids().length > 0);
+    const pids = server.runningPids();
+    expect(pids.every((pid) => server.processGroupAlive(pid))).toBe(true);
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(connection.closed).toBe(true);
+    await waitFor(() => pids.every((pid) => !server.processGroupAlive(pid)));
+  });
+
+  test('cancellation during an upload stops it', async () => {
+    const source = join(localDir, 'slow.bin');
+    writeFileSync(source, Buffer.alloc(32 * 1024 * 1024));
+    const controller = new AbortController();
+    const pending = runProvisioning(connection, { files: [{ destination: '/cancelled.bin', source }] }, logger, controller.signal);
+    setTimeout(() => controller.abort(), 30);
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(connection.closed).toBe(true);
+  });
+});
+
+function sha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

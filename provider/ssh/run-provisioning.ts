@@ -1,0 +1,88 @@
+import { CancelledError, CommandFailedError, formatDuration, TimeoutError, ValidationError } from '../errors';
+import type { Logger } from '../resources/types';
+import { runCommand } from './run-command';
+import type { SshConnection } from './ssh-connection';
+import { parseFileMode, uploadFile, type UploadFileSpec } from './upload-file';
+
+export interface ProvisioningSpec {
+  /** Uploaded first, in order, over SFTP. */
+  files?: readonly UploadFileSpec[];
+  /** Then run in order with `bash -c`; the first non-zero exit stops the run. */
+  commands?: readonly string[];
+  /** Exported to every command. */
+  environment?: Readonly<Record<string, string>>;
+  /** Limit for the whole run, ms. Default 600000 (10 min), as schema.json's Provision `timeout`. */
+  timeoutMs?: number;
+}
+
+export interface ProvisioningResult {
+  filesUploaded: number;
+  commandsRun: number;
+  durationMs: number;
+}
+
+/**
+ * Apply files and commands over one connection. Output streams to the
+ * logger line by line (`info`); a failing command throws CommandFailedError
+ * with its exit code and stderr tail. On timeout or cancellation the
+ * connection is closed (which stops whatever was in flight) and TimeoutError
+ * (phase `provisioning`) or CancelledError is thrown.
+ */
+export async function runProvisioning(connection: SshConnection, spec: ProvisioningSpec, logger: Logger, signal?: AbortSignal): Promise<ProvisioningResult> {
+  const files = spec.files ?? [];
+  const commands = spec.commands ?? [];
+  const timeoutMs = spec.timeoutMs ?? 600_000;
+  files.forEach((file, index) => {
+    if ((file.source === undefined) === (file.content === undefined)) throw new ValidationError(`files[${index}]`, 'needs exactly one of source and content');
+    if (typeof file.destination !== 'string' || !file.destination.startsWith('/')) throw new ValidationError(`files[${index}].destination`, 'must be an absolute path (starting with /)');
+    parseFileMode(file.mode, `files[${index}].mode`);
+  });
+  commands.forEach((command, index) => {
+    if (typeof command !== 'string' || command.trim() === '') throw new ValidationError(`commands[${index}]`, 'must be a non-empty string');
+  });
+
+  // One controller stops the current step on timeout or on the caller's cancel.
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, timeoutMs);
+  const onCallerAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onCallerAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+
+  const started = Date.now();
+  const where = `VM ${connection.serverName}`;
+  try {
+    for (const [index, file] of files.entries()) {
+      const from = file.source !== undefined ? file.source : `inline content (${Buffer.byteLength(file.content ?? '')} bytes)`;
+      logger.log('info', `uploading ${from} to ${file.destination} (file ${index + 1}/${files.length}, mode ${parseFileMode(file.mode).toString(8).padStart(4, '0')})`);
+      await uploadFile(connection, file, { signal: stop.signal });
+    }
+    for (const [index, command] of commands.entries()) {
+      logger.log('info', `running command ${index + 1}/${commands.length} on ${where}: ${command}`);
+      const result = await runCommand(connection, command, {
+        ...(spec.environment === undefined ? {} : { environment: spec.environment }),
+        onStdoutLine: (line) => logger.log('info', line),
+        onStderrLine: (line) => logger.log('info', `stderr: ${line}`),
+        signal: stop.signal,
+      });
+      if (result.exitCode !== 0) {
+        throw new CommandFailedError(command, result.exitCode, result.stderrTail, { operation: 'provision', resource: connection.serverName, ...(result.signal === undefined ? {} : { signal: result.signal }) });
+      }
+    }
+    const durationMs = Date.now() - started;
+    logger.log('info', `provisioned ${where}: ${files.length} file(s), ${commands.length} command(s) in ${formatDuration(durationMs)}`);
+    return { filesUploaded: files.length, commandsRun: commands.length, durationMs };
+  } catch (error) {
+    if (error instanceof CancelledError && timedOut) {
+      throw new TimeoutError('provisioning', timeoutMs, `provisioning ${where} did not finish`, { operation: 'provision', resource: connection.serverName, cause: error });
+    }
+    if (error instanceof CancelledError) throw new CancelledError(`provisioning ${where}`, { operation: 'provision', resource: connection.serverName, cause: error });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
