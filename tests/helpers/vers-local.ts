@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
@@ -84,6 +85,15 @@ export interface ApiCallOptions {
   noAuth?: boolean;
 }
 
+/** The outcome of one `ssh` run through the gateway. */
+export interface SshRun {
+  /** ssh's exit code; null when it was killed (timeout). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
 /** What `stop()` found after the process exited. */
 export interface StopReport {
   exitCode: number | null;
@@ -121,6 +131,68 @@ export class VersLocalProcess {
     return this.call(method, `${this.ready.base_url}${path}`, options);
   }
 
+  /**
+   * Run `command` in a VM with the OpenSSH client, exactly as Vers users do:
+   * `ssh -o ProxyCommand="openssl s_client -quiet -connect GATEWAY -servername %h" root@{vm_id}.{vm_domain}`,
+   * with the key from `GET /vm/{id}/ssh_key` (or `privateKey`) in a 0600 temp file.
+   */
+  async ssh(vmId: string, command: string, options: { timeoutMs?: number; privateKey?: string } = {}): Promise<SshRun> {
+    let key = options.privateKey;
+    if (key === undefined) {
+      const res = await this.api('GET', `/vm/${vmId}/ssh_key`);
+      if (res.status !== 200) throw new Error(`ssh_key of ${vmId}: ${res.status} ${res.text}`);
+      key = res.json<{ ssh_private_key: string }>().ssh_private_key;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'vers-local-ssh-'));
+    const keyFile = join(dir, 'id_ed25519');
+    writeFileSync(keyFile, key, { mode: 0o600 });
+    const timeoutMs = options.timeoutMs ?? 30000;
+    const args = [
+      '-i', keyFile,
+      '-o', 'StrictHostKeyChecking=no',
+      '-o', 'UserKnownHostsFile=/dev/null',
+      '-o', 'LogLevel=ERROR',
+      '-o', 'BatchMode=yes',
+      '-o', `ProxyCommand=openssl s_client -quiet -connect ${this.ready.ssh_gateway} -servername %h`,
+      `root@${vmId}.${this.ready.vm_domain}`,
+      command,
+    ];
+    try {
+      return await new Promise<SshRun>((resolveRun, reject) => {
+        // Async on purpose (the gateway may live in this process), and in its own
+        // process group so a timeout also kills the openssl ProxyCommand.
+        const child = spawn('ssh', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        child.stdout.on('data', (c: Buffer) => stdout.push(c));
+        child.stderr.on('data', (c: Buffer) => stderr.push(c));
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          process.kill(-child.pid!, 'SIGKILL');
+        }, timeoutMs);
+        child.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          if (!timedOut) {
+            // ssh is gone; make sure its ProxyCommand is too.
+            try {
+              process.kill(-child.pid!, 'SIGKILL');
+            } catch {
+              // The group is already empty.
+            }
+          }
+          resolveRun({ code: timedOut ? null : code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+        });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Call the admin API under `/_vers-local/`, e.g. `admin('GET', '/history')`. */
   admin(method: string, path: string, options: ApiCallOptions = {}): Promise<HttpResult> {
     return this.call(method, `${this.ready.base_url.replace(/\/api\/v1$/, '')}/_vers-local${path}`, options);
@@ -139,11 +211,13 @@ export class VersLocalProcess {
   }
 
   /**
-   * SIGTERM, wait for the exit, then check that vers-local left nothing
-   * behind: no descendant process, no mount under its state dir, no cgroup
-   * named after it or its VMs, and no temp state dir. Throws listing leftovers.
+   * Signal (SIGTERM by default), wait for the exit, then check that
+   * vers-local left nothing behind: no descendant process, no process in its
+   * cgroups, no mount under its state dir, no cgroup named after it or its
+   * VMs, and no temp state dir. Throws listing leftovers.
    */
-  async stop(timeoutMs = 60000): Promise<StopReport> {
+  async stop(options: { signal?: 'SIGTERM' | 'SIGINT'; timeoutMs?: number } = {}): Promise<StopReport> {
+    const timeoutMs = options.timeoutMs ?? 60000;
     if (this.stopped) throw new Error('vers-local was already stopped');
     this.stopped = true;
     let vmIds: string[] = [];
@@ -154,13 +228,13 @@ export class VersLocalProcess {
       // Already dead: the leftover checks below still run.
     }
     const descendants = descendantPids(this.pid);
-    this.child.kill('SIGTERM');
+    this.child.kill(options.signal ?? 'SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const { code, signal } = await this.exited;
     clearTimeout(timer);
 
     const leftovers: string[] = [];
-    if (signal === 'SIGKILL') leftovers.push(`vers-local did not exit within ${timeoutMs} ms of SIGTERM`);
+    if (signal === 'SIGKILL') leftovers.push(`vers-local did not exit within ${timeoutMs} ms of ${options.signal ?? 'SIGTERM'}`);
     const stateDir = this.ready.state_dir;
     const marks = [`vers-local-${this.pid}`, ...vmIds];
     for (const pid of new Set([...descendants, ...processesMarkedBy(marks, stateDir)])) {
