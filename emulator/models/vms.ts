@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecRequest, ExecResult, ExecStream, Sandbox, SandboxDriver, SandboxSpec } from '../sandbox/types';
 import type { CommitRecord, CommitStore, CommitVmConfig } from './commits';
-import { ForbiddenError, InternalError, NodeRefusedError, NotFoundError, QuotaExceededError, VersLocalApiError } from './errors';
+import { SandboxValidationError } from '../sandbox/errors';
+import { BadRequestError, ForbiddenError, InternalError, NodeRefusedError, NotFoundError, QuotaExceededError, VersLocalApiError } from './errors';
 import { IpAllocator } from './ip-allocator';
 import { SerialQueue } from './serial-queue';
 import { Timestamp } from './timestamp';
@@ -457,12 +458,13 @@ export class VmStore {
     if (vm.state === 'paused') throw new NodeRefusedError(`cannot perform operation: VM ${vm.id} is paused`, 'VM_PAUSED');
   }
 
-  /** Sandbox failures inside a VM surface as the node's wrapped 500. */
+  /** Sandbox failures inside a VM surface as the node's wrapped 500; malformed requests (bad path, env name) as 400. */
   private async nodeCall<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (error instanceof VersLocalApiError) throw error;
+      if (error instanceof SandboxValidationError) throw new BadRequestError(error.message, 'INVALID_REQUEST');
       throw new NodeRefusedError(describe(error), 'NODE_OPERATION_FAILED', error);
     }
   }
