@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAlive, processesMarkedBy } from './vers-local';
+import { isAlive, processesMarkedBy } from './proc-scan';
 
 /** What a sandbox test expects to be gone. */
 export interface LeftoverQuery {

@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../../provider/util/repo-root';
+import { commandOf, descendantPids, isAlive, processesMarkedBy } from './proc-scan';
+import { mountsMentioning, sandboxLeftovers } from './sandbox-leftovers';
+
+export { descendantPids, isAlive, processesMarkedBy } from './proc-scan';
 
 /**
  * A vers-local process for a test suite: `bin/vers-local` on ephemeral ports
@@ -236,17 +240,17 @@ export class VersLocalProcess {
     const leftovers: string[] = [];
     if (signal === 'SIGKILL') leftovers.push(`vers-local did not exit within ${timeoutMs} ms of ${options.signal ?? 'SIGTERM'}`);
     const stateDir = this.ready.state_dir;
-    const marks = [`vers-local-${this.pid}`, ...vmIds];
-    for (const pid of new Set([...descendants, ...processesMarkedBy(marks, stateDir)])) {
+    for (const pid of new Set([...descendants, ...processesMarkedBy([], stateDir)])) {
       if (isAlive(pid)) leftovers.push(`process ${pid} (${commandOf(pid)})`);
     }
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      if (line.includes(stateDir)) leftovers.push(`mount: ${line}`);
-    }
-    for (const dir of cgroupDirs()) {
-      const name = dir.split('/').pop()!;
-      if (name === `vers-local-${this.pid}` || vmIds.some((id) => name.includes(id))) leftovers.push(`cgroup ${dir}`);
-    }
+    // Processes in its cgroups, mounts in any namespace, cgroup dirs at any depth, VM directories.
+    leftovers.push(
+      ...sandboxLeftovers({
+        marks: [`vers-local-${this.pid}`, ...vmIds],
+        paths: vmIds.map((id) => join(stateDir, 'vms', id)),
+      }),
+    );
+    for (const line of mountsMentioning(stateDir)) leftovers.push(`mount ${line}`);
     if (this.ownsStateDir && existsSync(stateDir)) leftovers.push(`temp state dir ${stateDir}`);
     if (leftovers.length > 0) throw new Error(`vers-local left things behind:\n  ${leftovers.join('\n  ')}\n--- stderr ---\n${this.stderr()}`);
     if (code !== 0) throw new Error(`vers-local exited with code ${code} signal ${signal}\n--- stderr ---\n${this.stderr()}`);
@@ -292,84 +296,4 @@ export async function startVersLocal(options: StartVersLocalOptions = {}): Promi
     });
   });
   return new VersLocalProcess(child, ready, logs, ownsStateDir);
-}
-
-/** Pids of every process below `pid`, from /proc. */
-export function descendantPids(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const out: number[] = [];
-  const queue = [...(children.get(pid) ?? [])];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    out.push(next);
-    queue.push(...(children.get(next) ?? []));
-  }
-  return out;
-}
-
-/** True if the process exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Processes whose cgroup path names one of `marks` or whose command line mentions `path`. */
-export function processesMarkedBy(marks: readonly string[], path: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cgroup = readFileSync(`/proc/${entry}/cgroup`, 'utf8');
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (marks.some((mark) => cgroup.includes(mark)) || cmdline.includes(path)) out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-  } catch {
-    return '?';
-  }
-}
-
-/** Cgroup directories up to three levels below each hierarchy root. */
-export function cgroupDirs(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 3) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      out.push(join(dir, entry.name));
-      walk(join(dir, entry.name), depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  return out;
 }
