@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { VersLocalReady } from '../../emulator/server';
 import { repoRoot } from '../../provider/util/repo-root';
 import { commandOf, descendantPids, isAlive, processesMarkedBy } from './proc-scan';
 import { mountsMentioning, sandboxLeftovers } from './sandbox-leftovers';
@@ -21,15 +22,8 @@ export { descendantPids, isAlive, processesMarkedBy } from './proc-scan';
  *   const res = await local.api('GET', '/vms');
  */
 
-/** The one JSON line vers-local prints when ready. */
-export interface VersLocalReady {
-  base_url: string;
-  api_key: string;
-  vm_domain: string;
-  ssh_gateway: string;
-  tls_ca_file: string;
-  state_dir: string;
-}
+/** The one JSON line vers-local prints when ready (declared by the server). */
+export type { VersLocalReady } from '../../emulator/server';
 
 export interface StartVersLocalOptions {
   /** Extra flags, e.g. `['--boot-delay-ms', '0']`. Default none. */
