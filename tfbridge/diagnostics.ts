@@ -34,7 +34,7 @@ export class DiagnosticBuilder {
     return failures.map((failure) => {
       const path = propertyPathToTerraform(failure.property, names);
       const subject = failure.property === '' ? 'The configuration' : path.text;
-      return this.error(`Invalid value for ${subject}`, `${subject} ${failure.reason}.`, path.steps.length > 0 ? path.steps : undefined);
+      return this.error(`Invalid value for ${subject}`, sentence(subject, failure.property, failure.reason), path.steps.length > 0 ? path.steps : undefined);
     });
   }
 
@@ -76,6 +76,18 @@ export class DiagnosticBuilder {
       ...(steps === undefined || steps.length === 0 ? {} : { attribute: { steps } }),
     };
   }
+}
+
+/** "subject reason." — unless the reason already names its subject (in either spelling) first. */
+function sentence(subject: string, property: string, reason: string): string {
+  let rest = reason;
+  for (const prefix of [subject, property]) {
+    if (prefix !== '' && rest.startsWith(`${prefix} `)) {
+      rest = rest.slice(prefix.length + 1);
+      break;
+    }
+  }
+  return `${subject} ${rest}`.replace(/[.\s]*$/, '.');
 }
 
 function codeLine(error: ProviderError): string {

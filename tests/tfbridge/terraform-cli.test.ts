@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { TerraformWorkspace, announceSkip, findTerraform, providerLauncher, realProviderDir } from './harness/terraform-cli';
+import { TerraformWorkspace, announceSkip, findTerraform, providerLauncher, realProvider } from './harness/terraform-cli';
 
 /**
  * The bridge driven by the real terraform CLI (v1.11.4 is the target) through
@@ -177,22 +177,13 @@ suite('terraform CLI with the fixture provider (hdr/fixture)', () => {
 });
 
 suite('terraform CLI with the real provider (hdr/vers), provider block only', () => {
-  let providerDir: { dir: string; temporary: boolean };
   let workspace: TerraformWorkspace;
 
-  beforeAll(() => {
-    providerDir = realProviderDir(BUILD_ROOT);
-  });
-
   beforeEach(() => {
-    workspace = new TerraformWorkspace({ terraform: terraform as string, devOverrides: { 'hdr/vers': providerDir.dir } });
+    workspace = new TerraformWorkspace({ terraform: terraform as string, ...realProvider(BUILD_ROOT) });
   });
 
   afterEach(() => workspace.dispose());
-
-  afterAll(() => {
-    if (providerDir.temporary) rmSync(providerDir.dir, { recursive: true, force: true });
-  });
 
   const header = (providerBody: string): string => `
 terraform {

@@ -120,12 +120,10 @@ export function providerLauncher(type: string, script: string): { dir: string } 
 }
 
 /**
- * The directory to put in dev_overrides for the real provider built at
- * `buildRoot`: the repository's bin/ when that build is dist/ (what
- * bin/terraform-provider-vers runs, as under `make test`), otherwise a
- * launcher for the build under test.
+ * How Terraform runs the real provider built at `buildRoot`: the repository's
+ * bin/terraform-provider-vers, told by VERS_BUILD_DIR which compiled tree to
+ * run (dist/ under `make test`, a private one during development).
  */
-export function realProviderDir(buildRoot: string): { dir: string; temporary: boolean } {
-  if (resolve(buildRoot) === resolve(repoRoot(), 'dist')) return { dir: join(repoRoot(), 'bin'), temporary: false };
-  return { ...providerLauncher('vers', join(buildRoot, 'tfbridge', 'main.js')), temporary: true };
+export function realProvider(buildRoot: string): { devOverrides: Record<string, string>; env: Record<string, string> } {
+  return { devOverrides: { 'hdr/vers': join(repoRoot(), 'bin') }, env: { VERS_BUILD_DIR: resolve(buildRoot) } };
 }
