@@ -322,20 +322,26 @@ export class VmStore {
 
   /** Destroy every VM (admin reset and shutdown); history is kept unless `forgetHistory`. */
   async destroyAll(forgetHistory: boolean): Promise<void> {
-    await Promise.all(
+    // Every VM gets its turn even if another one fails to go; the failures are reported together.
+    const results = await Promise.allSettled(
       this.list().map(async (vm) => {
         await vm.boot.catch(() => undefined);
         await vm.queue.run(() => this.destroy(vm));
       }),
     );
     if (forgetHistory) this.history.length = 0;
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => describe(r.reason));
+    if (failures.length > 0) throw new InternalError(`destroying VMs failed: ${failures.join('; ')}`, undefined, 'SANDBOX_DESTROY_FAILED');
   }
 
   /** Stop for good: cut boot delays and sshd waits short, then destroy every VM and the driver's leftovers. */
   async shutdown(): Promise<void> {
     this.stopping.abort();
-    await this.destroyAll(false);
-    await this.options.driver.shutdown();
+    try {
+      await this.destroyAll(false);
+    } finally {
+      await this.options.driver.shutdown();
+    }
   }
 
   private register(
