@@ -2,10 +2,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { waitFor } from './cgroup-fs';
 import type { CgroupHost, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError, SandboxFileError, SandboxHostError, SandboxStateError, SandboxValidationError } from './errors';
 import type { HostBinaries } from './host-binaries';
 import type { ResolvedSandboxDriverOptions } from './options';
+import { identify, isRunning, type ProcessIdentity } from './process-identity';
 import { exitStatus, HOST_ENV, runCommand, stderrTail } from './run-command';
 import { validateExecRequest, validateSpec, validateVmPath } from './spec-validation';
 import { SshSessionStream } from './ssh-session-stream';
@@ -164,6 +166,8 @@ class LinuxSandbox implements Sandbox {
   /** Pause, resume and resize run one at a time. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   private destroying: Promise<void> | undefined;
+  /** The init's identity, to wait for its exit without being fooled by a reused pid. */
+  private readonly init: ProcessIdentity | undefined;
 
   constructor(
     private readonly host: SandboxHost,
@@ -175,6 +179,7 @@ class LinuxSandbox implements Sandbox {
     spec: SandboxSpec,
     private readonly onDestroyed: () => void,
   ) {
+    this.init = identify(initPid);
     this.fsSizeMib = spec.fsSizeMib;
     this.memSizeMib = spec.memSizeMib;
     this.vcpuCount = spec.vcpuCount;
@@ -309,6 +314,10 @@ class LinuxSandbox implements Sandbox {
     // Every process of the VM (P1, init, sshds, exec'd commands) is in its cgroup: kill them all at once.
     await this.cgroup.killAll(TEARDOWN_TIMEOUT_MS).catch((error: unknown) => problems.push((error as Error).message));
     await waitForExit(this.p1, TEARDOWN_TIMEOUT_MS);
+    if (this.init !== undefined) {
+      const init = this.init;
+      if (!(await waitFor(async () => !isRunning(init), TEARDOWN_TIMEOUT_MS))) problems.push(`init ${init.pid} still runs`);
+    }
     await this.cgroup.remove(TEARDOWN_TIMEOUT_MS).catch((error: unknown) => problems.push((error as Error).message));
     await rm(this.vmDir, { recursive: true, force: true }).catch((error: unknown) => problems.push((error as Error).message));
     if (problems.length > 0) {

@@ -50,13 +50,13 @@ if [ -n "$lowers" ]; then
 else
   mount -t overlay overlay -o "index=off,lowerdir=$fs/host,upperdir=$fs/upper,workdir=$fs/work" "$fs/merged"
 fi
-setpriv --pdeathsig KILL unshare --pid --fork --kill-child=SIGKILL --mount --propagation private --net --uts --ipc \\
+setpriv --pdeathsig KILL unshare --pid --fork --kill-child=SIGKILL --mount --propagation private --net --uts --ipc --cgroup \\
   /bin/sh -c "$init_script" vers-init "$vm_id" "$fs/merged" "$sshd_config"
 `;
 
 /**
  * The VM's init: pid 1 of the VM's PID namespace, in mount namespace B (a
- * copy of A). It builds /dev, /proc and /sys, pivots into the overlay,
+ * copy of A) and its own cgroup namespace. It builds /dev, /proc and /sys, pivots into the overlay,
  * installs the SSH keys read from stdin (authorized key line, host key
  * lines, "END"), reports `ready <host pid>` and then only reaps orphans.
  *
@@ -129,7 +129,7 @@ export const ENTER_VM_SCRIPT = `set -e
 init_pid=$1 setpriv=$2 nsenter=$3 n=$4
 shift 4
 while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
-exec "$setpriv" --pdeathsig KILL "$nsenter" -t "$init_pid" -m -p -n -u -i -r -w -- "$@"
+exec "$setpriv" --pdeathsig KILL "$nsenter" -t "$init_pid" -m -p -n -u -i -C -r -w -- "$@"
 `;
 
 /**

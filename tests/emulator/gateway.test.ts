@@ -8,7 +8,7 @@ import { createSandboxDriver, type Sandbox, type SandboxDriver } from '../../emu
 import { ensureTlsMaterial, type TlsMaterial } from '../../emulator/tls';
 import { makeRuntimeDir, type RuntimeDir } from '../helpers/runtime-dir';
 import { sandboxLeftovers } from '../helpers/sandbox-leftovers';
-import { generateVmKeys, officialSshArgs, outcomeOf, runOfficialSsh, spawnOfficialSsh, type SshTarget, type VmKeys } from '../helpers/ssh-recipe';
+import { generateVmKeys, officialSshArgs, outcomeOf, runOfficialSsh, spawnOfficialSsh, type ProcessOutcome, type SshTarget, type VmKeys } from '../helpers/ssh-recipe';
 
 const DOMAIN = 'vers-test.local';
 let runtime: RuntimeDir;
@@ -23,6 +23,16 @@ const cgroupPrefix = `vers-test-gateway-${process.pid}`;
 /** VMs the resolver knows; a test removes one to make the gateway refuse it. */
 const reachable = new Map<string, Sandbox>();
 let resolveDelayMs = 0;
+/** Driver and gateway debug lines, shown when a test fails. */
+const logLines: string[] = [];
+
+/** Fail with ssh's stderr and the gateway/driver log when an SSH command that should work did not. */
+function expectSucceeded(result: ProcessOutcome): ProcessOutcome {
+  if (result.exitCode !== 0 || result.timedOut) {
+    throw new Error(`ssh failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${result.stderr}\n--- log ---\n${logLines.slice(-40).join('\n')}`);
+  }
+  return result;
+}
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -37,13 +47,14 @@ beforeAll(async () => {
   runtime = makeRuntimeDir('gateway');
   stateDir = join(runtime.path, 'state');
   tls = await ensureTlsMaterial({ stateDir, domain: DOMAIN });
-  driver = createSandboxDriver({ stateDir, cgroupPrefix });
+  driver = createSandboxDriver({ stateDir, cgroupPrefix, logger: (line) => logLines.push(line) });
   keys = generateVmKeys(runtime.path, 'vm');
   vm = await driver.create({ vmId: randomUUID(), layers: [], fsSizeMib: 256, memSizeMib: 512, vcpuCount: 1, authorizedKey: keys.authorizedKey, hostKeyOpenSsh: keys.hostKeyOpenSsh });
   reachable.set(vm.vmId, vm);
   gateway = await startSshGateway({
     tls,
     domain: DOMAIN,
+    logger: (line) => logLines.push(line),
     resolveSandbox: async (vmId) => {
       if (resolveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, resolveDelayMs));
       return reachable.get(vmId);
@@ -62,16 +73,14 @@ afterAll(async () => {
 
 describe('the SSH gateway', () => {
   test('the official ssh recipe through openssl s_client runs a command as root in the VM', async () => {
-    const result = await runOfficialSsh(target, 'echo hi; whoami; hostname; echo $HOME');
+    const result = expectSucceeded(await runOfficialSsh(target, 'echo hi; whoami; hostname; echo $HOME'));
     expect(result.stdout).toBe(`hi\nroot\n${vm.vmId}\n/root\n`);
-    expect(result.exitCode).toBe(0);
   });
 
   test('the VM presents its own host key and accepts only its authorized key', async () => {
     const knownHosts = join(runtime.path, 'known_hosts');
     writeFileSync(knownHosts, `${vm.vmId}.vm.${DOMAIN} ${keys.hostPublicKey}\n`);
-    const checked = await runOfficialSsh({ ...target, knownHostsFile: knownHosts }, 'ls /etc/ssh | grep -c host_ || true');
-    expect(checked.exitCode).toBe(0);
+    const checked = expectSucceeded(await runOfficialSsh({ ...target, knownHostsFile: knownHosts }, 'ls /etc/ssh | grep -c host_ || true'));
     expect(checked.stdout.trim()).toBe('1'); // only the VM's own key file, none of the machine's host keys
     writeFileSync(knownHosts, `${vm.vmId}.vm.${DOMAIN} ${generateVmKeys(runtime.path, 'other').hostPublicKey}\n`);
     const mismatch = await runOfficialSsh({ ...target, knownHostsFile: knownHosts }, 'true');
@@ -88,12 +97,10 @@ describe('the SSH gateway', () => {
     const local = join(runtime.path, 'upload.txt');
     writeFileSync(local, 'uploaded over sftp\n');
     const scpArgs = officialSshArgs(target, '').slice(0, -2);
-    const upload = await outcomeOf(spawn('scp', [...scpArgs, local, `root@${vm.vmId}.vm.${DOMAIN}:/root/upload.txt`]), 30000);
-    expect(upload.exitCode).toBe(0);
+    expectSucceeded(await outcomeOf(spawn('scp', [...scpArgs, local, `root@${vm.vmId}.vm.${DOMAIN}:/root/upload.txt`]), 30000));
     expect((await vm.readFile('/root/upload.txt')).toString()).toBe('uploaded over sftp\n');
     const back = join(runtime.path, 'download.txt');
-    const download = await outcomeOf(spawn('scp', [...scpArgs, `root@${vm.vmId}.vm.${DOMAIN}:/root/upload.txt`, back]), 30000);
-    expect(download.exitCode).toBe(0);
+    expectSucceeded(await outcomeOf(spawn('scp', [...scpArgs, `root@${vm.vmId}.vm.${DOMAIN}:/root/upload.txt`, back]), 30000));
     expect(readFileSync(back, 'utf8')).toBe('uploaded over sftp\n');
   });
 
@@ -132,7 +139,7 @@ describe('the SSH gateway', () => {
     resolveDelayMs = 1500;
     try {
       const started = Date.now();
-      const result = await runOfficialSsh(target, 'echo late');
+      const result = expectSucceeded(await runOfficialSsh(target, 'echo late'));
       expect(result.stdout).toBe('late\n');
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     } finally {
@@ -146,7 +153,7 @@ describe('the SSH gateway', () => {
     const outcome = outcomeOf(ssh, 60000);
     let stdout = '';
     ssh.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    expect(await waitUntil(() => stdout.includes('started'), 30000)).toBe(true);
+    if (!(await waitUntil(() => stdout.includes('started'), 30000))) expectSucceeded(await outcome);
     await vm.pause();
     try {
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -155,9 +162,8 @@ describe('the SSH gateway', () => {
     } finally {
       await vm.resume();
     }
-    const result = await outcome;
+    const result = expectSucceeded(await outcome);
     expect(result.stdout).toBe('started\nfinished\n');
-    expect(result.exitCode).toBe(0);
   });
 
   test('stats count connections, and close() ends every session and stops listening', async () => {
@@ -167,7 +173,7 @@ describe('the SSH gateway', () => {
     const outcome = outcomeOf(ssh, 60000);
     let stdout = '';
     ssh.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    expect(await waitUntil(() => stdout.includes('up'), 30000)).toBe(true);
+    if (!(await waitUntil(() => stdout.includes('up'), 30000))) expectSucceeded(await outcome);
     expect(gateway.stats().active).toBe(1);
     await gateway.close();
     const result = await outcome;
