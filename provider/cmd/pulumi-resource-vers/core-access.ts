@@ -1,0 +1,40 @@
+import type { ProviderConfigInput } from '../../config';
+import type { CheckFailure, FunctionLifecycle, ResourceLifecycle } from '../../resources/types';
+
+/**
+ * The core, loaded on first use: the registry pulls in the API client and
+ * SSH, which `GetPluginInfo`/`GetSchema`/`Handshake` never need, so the
+ * plugin answers the engine's first calls at bare-Node speed.
+ */
+
+type Registry = typeof import('../../resources/registry');
+type ProviderModule = typeof import('../../provider');
+
+let registry: Registry | undefined;
+let providerModule: ProviderModule | undefined;
+
+function loadRegistry(): Registry {
+  registry ??= require('../../resources/registry') as Registry;
+  return registry;
+}
+
+function loadProviderModule(): ProviderModule {
+  providerModule ??= require('../../provider') as ProviderModule;
+  return providerModule;
+}
+
+export function resourceLifecycle(token: string): ResourceLifecycle | undefined {
+  return loadRegistry().resourceLifecycles[token];
+}
+
+export function functionLifecycle(token: string): FunctionLifecycle | undefined {
+  return loadRegistry().functionLifecycles[token];
+}
+
+export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv): unknown {
+  return loadProviderModule().configureProvider(input, env);
+}
+
+export function checkProviderConfig(input: ProviderConfigInput): CheckFailure[] {
+  return loadProviderModule().checkProviderConfig(input);
+}
