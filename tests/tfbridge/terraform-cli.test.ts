@@ -165,6 +165,23 @@ suite('terraform CLI with the fixture provider (hdr/fixture)', () => {
     expect(JSON.parse(readFileSync(join(workspace.dir, 'things.json'), 'utf8'))).toEqual({});
   });
 
+  test('Ctrl-C during a long create: the provider survives the SIGINT, Terraform sends StopProvider and the create is cancelled', async () => {
+    workspace.writeConfig(`${FIXTURE_HEADER}\nresource "fixture_thing" "slow" {\n  name = "slow"\n  sleep_ms = 120000\n}\n`);
+    const running = workspace.start(['apply', '-auto-approve', '-no-color']);
+    const deadline = Date.now() + 30_000;
+    while (!running.output().includes('fixture_thing.slow: Creating...') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.output()).toContain('fixture_thing.slow: Creating...');
+    const interrupted = Date.now();
+    running.interrupt();
+    const result = await running.done;
+    expect(Date.now() - interrupted).toBeLessThan(10_000);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('Interrupt received');
+    expect(result.output).toContain('Error: Error creating fixture_thing');
+    expect(result.output).toContain('creating the thing was cancelled');
+    expect(result.output).not.toContain('Plugin did not respond');
+  });
+
   test('a create that fails after the thing exists leaves it in state as tainted', async () => {
     workspace.writeConfig(`${FIXTURE_HEADER}\nresource "fixture_thing" "half" {\n  name = "half"\n  fail_after_create = true\n}\n`);
     const apply = await workspace.run(['apply', '-auto-approve', '-no-color']);

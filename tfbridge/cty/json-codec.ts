@@ -1,5 +1,6 @@
 import { CtyTypeError, objectAttributes, parseCtyType, type CtyType } from './cty-type';
 import { CtyDynamic, CtyUnknown, type CtyObject, type CtyValue } from './cty-value';
+import { convertPrimitive, typeMismatch } from './primitive';
 import { inferCtyType } from './infer-type';
 
 /**
@@ -21,41 +22,27 @@ export function encodeJsonValue(value: CtyValue, type: CtyType): unknown {
 function fromJson(raw: unknown, type: CtyType, path: string): CtyValue {
   if (raw === null || raw === undefined) return null;
   if (type === 'dynamic') {
-    if (!isRecord(raw) || !('type' in raw)) throw mismatch(path, 'a dynamic value {"value","type"}', raw);
+    if (!isRecord(raw) || !('type' in raw)) throw typeMismatch(path, 'a dynamic value {"value","type"}', raw);
     const concrete = parseCtyType(raw.type);
     return new CtyDynamic(concrete, fromJson(raw.value, concrete, path));
   }
-  if (type === 'string') {
-    if (typeof raw === 'string') return raw;
-    if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-    throw mismatch(path, 'a string', raw);
-  }
-  if (type === 'number') {
-    if (typeof raw === 'number') return raw;
-    if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) return Number(raw);
-    throw mismatch(path, 'a number', raw);
-  }
-  if (type === 'bool') {
-    if (typeof raw === 'boolean') return raw;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw mismatch(path, 'a bool', raw);
-  }
+  if (typeof type === 'string') return convertPrimitive(raw, type, path);
   switch (type[0]) {
     case 'list':
     case 'set':
-      if (!Array.isArray(raw)) throw mismatch(path, `a ${type[0]}`, raw);
+      if (!Array.isArray(raw)) throw typeMismatch(path, `a ${type[0]}`, raw);
       return raw.map((element, index) => fromJson(element, type[1], `${path}[${index}]`));
     case 'tuple':
-      if (!Array.isArray(raw) || raw.length !== type[1].length) throw mismatch(path, `a tuple of ${type[1].length}`, raw);
+      if (!Array.isArray(raw) || raw.length !== type[1].length) throw typeMismatch(path, `a tuple of ${type[1].length}`, raw);
       return raw.map((element, index) => fromJson(element, type[1][index] as CtyType, `${path}[${index}]`));
     case 'map': {
-      if (!isRecord(raw)) throw mismatch(path, 'a map', raw);
+      if (!isRecord(raw)) throw typeMismatch(path, 'a map', raw);
       const result: CtyObject = {};
       for (const [key, element] of Object.entries(raw)) result[key] = fromJson(element, type[1], `${path}[${JSON.stringify(key)}]`);
       return result;
     }
     case 'object': {
-      if (!isRecord(raw)) throw mismatch(path, 'an object', raw);
+      if (!isRecord(raw)) throw typeMismatch(path, 'an object', raw);
       const result: CtyObject = {};
       for (const [name, attributeType] of objectAttributes(type)) {
         result[name] = fromJson(raw[name], attributeType, path === '' ? name : `${path}.${name}`);
@@ -78,16 +65,16 @@ function toJson(value: CtyValue, type: CtyType, path: string): unknown {
     case 'list':
     case 'set':
     case 'tuple':
-      if (!Array.isArray(value)) throw mismatch(path, `a ${type[0]}`, value);
+      if (!Array.isArray(value)) throw typeMismatch(path, `a ${type[0]}`, value);
       return value.map((element, index) => toJson(element, type[0] === 'tuple' ? (type[1][index] as CtyType) : type[1], `${path}[${index}]`));
     case 'map': {
-      if (!isRecord(value)) throw mismatch(path, 'a map', value);
+      if (!isRecord(value)) throw typeMismatch(path, 'a map', value);
       const result: Record<string, unknown> = {};
       for (const [key, element] of Object.entries(value)) result[key] = toJson(element as CtyValue, type[1], `${path}[${JSON.stringify(key)}]`);
       return result;
     }
     case 'object': {
-      if (!isRecord(value)) throw mismatch(path, 'an object', value);
+      if (!isRecord(value)) throw typeMismatch(path, 'an object', value);
       const result: Record<string, unknown> = {};
       for (const [name, attributeType] of objectAttributes(type)) {
         result[name] = toJson((value[name] as CtyValue | undefined) ?? null, attributeType, path === '' ? name : `${path}.${name}`);
@@ -101,7 +88,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof CtyUnknown) && !(value instanceof CtyDynamic);
 }
 
-function mismatch(path: string, expected: string, got: unknown): CtyTypeError {
-  const kind = got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got;
-  return new CtyTypeError(`${path === '' ? 'value' : path}: expected ${expected}, got ${kind}`);
-}

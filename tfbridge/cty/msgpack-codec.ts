@@ -2,6 +2,7 @@ import { decode, encode, ExtData } from '@msgpack/msgpack';
 import { CtyTypeError, ctyTypeJson, objectAttributes, parseCtyType, type CtyType } from './cty-type';
 import { CtyDynamic, CtyUnknown, UNKNOWN, type CtyObject, type CtyValue, type UnknownRefinements } from './cty-value';
 import { inferCtyType } from './infer-type';
+import { convertPrimitive, typeMismatch } from './primitive';
 
 /**
  * cty values in MessagePack, the encoding of every DynamicValue Terraform
@@ -29,44 +30,39 @@ function fromWire(raw: unknown, type: CtyType, path: string): CtyValue {
   if (raw === null || raw === undefined) return null;
   if (raw instanceof ExtData) return decodeUnknown(raw);
   if (type === 'dynamic') {
-    if (!Array.isArray(raw) || raw.length !== 2) throw mismatch(path, 'a dynamic value [type, value]', raw);
+    if (!Array.isArray(raw) || raw.length !== 2) throw typeMismatch(path, 'a dynamic value [type, value]', raw);
     const [typeBytes, inner] = raw as [unknown, unknown];
     const typeText = typeBytes instanceof Uint8Array ? Buffer.from(typeBytes).toString('utf8') : String(typeBytes);
     const concrete = parseCtyType(JSON.parse(typeText));
     return new CtyDynamic(concrete, fromWire(inner, concrete, path));
   }
   if (type === 'string') {
-    if (typeof raw !== 'string') throw mismatch(path, 'a string', raw);
+    if (typeof raw !== 'string') throw typeMismatch(path, 'a string', raw);
     return raw;
   }
-  if (type === 'number') {
-    if (typeof raw === 'number') return raw;
-    if (typeof raw === 'bigint') return Number(raw);
-    if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) return Number(raw);
-    throw mismatch(path, 'a number', raw);
-  }
+  if (type === 'number') return convertPrimitive(raw, 'number', path); // go-cty also reads decimal strings
   if (type === 'bool') {
-    if (typeof raw !== 'boolean') throw mismatch(path, 'a bool', raw);
+    if (typeof raw !== 'boolean') throw typeMismatch(path, 'a bool', raw);
     return raw;
   }
   switch (type[0]) {
     case 'list':
     case 'set': {
-      if (!Array.isArray(raw)) throw mismatch(path, `a ${type[0]}`, raw);
+      if (!Array.isArray(raw)) throw typeMismatch(path, `a ${type[0]}`, raw);
       return raw.map((element, index) => fromWire(element, type[1], `${path}[${index}]`));
     }
     case 'tuple': {
-      if (!Array.isArray(raw) || raw.length !== type[1].length) throw mismatch(path, `a tuple of ${type[1].length}`, raw);
+      if (!Array.isArray(raw) || raw.length !== type[1].length) throw typeMismatch(path, `a tuple of ${type[1].length}`, raw);
       return raw.map((element, index) => fromWire(element, type[1][index] as CtyType, `${path}[${index}]`));
     }
     case 'map': {
-      if (!isPlainMap(raw)) throw mismatch(path, 'a map', raw);
+      if (!isPlainMap(raw)) throw typeMismatch(path, 'a map', raw);
       const result: CtyObject = {};
       for (const [key, element] of Object.entries(raw)) result[key] = fromWire(element, type[1], `${path}[${JSON.stringify(key)}]`);
       return result;
     }
     case 'object': {
-      if (!isPlainMap(raw)) throw mismatch(path, 'an object', raw);
+      if (!isPlainMap(raw)) throw typeMismatch(path, 'an object', raw);
       const result: CtyObject = {};
       for (const [name, attributeType] of objectAttributes(type)) {
         result[name] = fromWire(raw[name], attributeType, path === '' ? name : `${path}.${name}`);
@@ -125,40 +121,23 @@ function toWire(value: CtyValue, type: CtyType, path: string): unknown {
     return [Buffer.from(ctyTypeJson(dynamic.type), 'utf8'), toWire(dynamic.value, dynamic.type, path)];
   }
   if (value instanceof CtyDynamic) return toWire(value.value, type, path);
-  if (type === 'string') {
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value); // cty's primitive conversion
-    throw mismatch(path, 'a string', value);
-  }
-  if (type === 'number') {
-    if (typeof value === 'number') {
-      if (Number.isNaN(value)) throw mismatch(path, 'a number', value);
-      return value;
-    }
-    if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-    throw mismatch(path, 'a number', value);
-  }
-  if (type === 'bool') {
-    if (typeof value === 'boolean') return value;
-    if (value === 'true' || value === 'false') return value === 'true';
-    throw mismatch(path, 'a bool', value);
-  }
+  if (typeof type === 'string') return convertPrimitive(value, type, path);
   switch (type[0]) {
     case 'list':
     case 'set':
-      if (!Array.isArray(value)) throw mismatch(path, `a ${type[0]}`, value);
+      if (!Array.isArray(value)) throw typeMismatch(path, `a ${type[0]}`, value);
       return value.map((element, index) => toWire(element, type[1], `${path}[${index}]`));
     case 'tuple':
-      if (!Array.isArray(value) || value.length !== type[1].length) throw mismatch(path, `a tuple of ${type[1].length}`, value);
+      if (!Array.isArray(value) || value.length !== type[1].length) throw typeMismatch(path, `a tuple of ${type[1].length}`, value);
       return value.map((element, index) => toWire(element, type[1][index] as CtyType, `${path}[${index}]`));
     case 'map': {
-      if (!isPlainMap(value)) throw mismatch(path, 'a map', value);
+      if (!isPlainMap(value)) throw typeMismatch(path, 'a map', value);
       const result: Record<string, unknown> = {};
       for (const key of Object.keys(value).sort()) result[key] = toWire(value[key] as CtyValue, type[1], `${path}[${JSON.stringify(key)}]`);
       return result;
     }
     case 'object': {
-      if (!isPlainMap(value)) throw mismatch(path, 'an object', value);
+      if (!isPlainMap(value)) throw typeMismatch(path, 'an object', value);
       for (const name of Object.keys(value)) {
         if (!(name in type[1])) throw new CtyTypeError(`${path === '' ? 'value' : path}: unsupported attribute ${JSON.stringify(name)}`);
       }
@@ -175,7 +154,3 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof ExtData) && !(value instanceof CtyUnknown) && !(value instanceof CtyDynamic) && !(value instanceof Map);
 }
 
-function mismatch(path: string, expected: string, got: unknown): CtyTypeError {
-  const kind = got === null ? 'null' : Array.isArray(got) ? 'an array' : got instanceof Uint8Array ? 'bytes' : typeof got;
-  return new CtyTypeError(`${path === '' ? 'value' : path}: expected ${expected}, got ${kind}`);
-}

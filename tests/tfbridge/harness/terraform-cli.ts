@@ -3,6 +3,7 @@ import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { repoRoot } from '../../../provider/util/repo-root';
+import { devOverridesCliConfig } from '../../../tfbridge/dev-overrides';
 
 /**
  * Runs the real terraform CLI against a provider through dev_overrides, in a
@@ -38,6 +39,14 @@ export interface TerraformResult {
   output: string;
 }
 
+export interface RunningTerraform {
+  done: Promise<TerraformResult>;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Ctrl-C: SIGINT to the whole process group. */
+  interrupt(): void;
+}
+
 export interface TerraformWorkspaceOptions {
   terraform: string;
   /** Provider source address → directory holding `terraform-provider-<type>`. */
@@ -58,7 +67,7 @@ export class TerraformWorkspace {
     this.workDir = join(this.dir, 'work');
     mkdirSync(this.workDir);
     this.cliConfigPath = join(this.dir, 'terraform.rc');
-    writeFileSync(this.cliConfigPath, devOverridesConfig(options.devOverrides));
+    writeFileSync(this.cliConfigPath, devOverridesCliConfig(options.devOverrides));
   }
 
   /** Writes main.tf (replacing the previous one). */
@@ -67,9 +76,21 @@ export class TerraformWorkspace {
   }
 
   run(args: string[], timeoutMs = 90_000): Promise<TerraformResult> {
-    return new Promise((resolvePromise, reject) => {
+    return this.start(args, timeoutMs).done;
+  }
+
+  /**
+   * Starts terraform in its own process group, as a shell does for a
+   * foreground job, so `interrupt()` is a Ctrl-C: SIGINT to terraform and to
+   * the provider processes it started.
+   */
+  start(args: string[], timeoutMs = 90_000): RunningTerraform {
+    let output = '';
+    let interrupt = (): void => undefined;
+    const done = new Promise<TerraformResult>((resolvePromise, reject) => {
       const child = spawn(this.options.terraform, [...args], {
         cwd: this.workDir,
+        detached: true,
         env: {
           ...process.env,
           TF_CLI_CONFIG_FILE: this.cliConfigPath,
@@ -82,10 +103,14 @@ export class TerraformWorkspace {
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), (output += chunk)));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), (output += chunk)));
+      const group = child.pid;
+      interrupt = () => {
+        if (group !== undefined) process.kill(-group, 'SIGINT');
+      };
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        if (group !== undefined) process.kill(-group, 'SIGKILL');
         reject(new Error(`terraform ${args.join(' ')} ran longer than ${timeoutMs} ms\n${stdout}\n${stderr}`));
       }, timeoutMs);
       child.once('error', reject);
@@ -94,17 +119,12 @@ export class TerraformWorkspace {
         resolvePromise({ code, stdout, stderr, output: `${stdout}\n${stderr}` });
       });
     });
+    return { done, output: () => output, interrupt: () => interrupt() };
   }
 
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** A Terraform CLI configuration that takes these providers from local directories. */
-export function devOverridesConfig(overrides: Record<string, string>): string {
-  const lines = Object.entries(overrides).map(([source, dir]) => `    ${JSON.stringify(source)} = ${JSON.stringify(dir)}`);
-  return `provider_installation {\n  dev_overrides {\n${lines.join('\n')}\n  }\n  direct {}\n}\n`;
 }
 
 /**
