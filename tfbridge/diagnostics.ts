@@ -1,5 +1,6 @@
 import { ConfigError, PartialCreateError, ProviderError, ValidationError } from '../provider/errors';
 import type { CheckFailure } from '../provider/resources/types';
+import { isBridgeError } from './errors';
 import type { SecretRedactor } from './log/secret-redactor';
 import type { FieldNames } from './schema/name-map';
 import { propertyPathToTerraform, type AttributePathStep } from './values/attribute-path';
@@ -58,10 +59,10 @@ export class DiagnosticBuilder {
         `${error.message}\n\nTerraform recorded ${error.id} as tainted: the next apply replaces it, and destroy deletes it.${codeLine(error)}`,
       );
     }
-    if (error instanceof ProviderError) {
+    if (error instanceof ProviderError && !isBridgeError(error)) {
       return this.error(`Error ${doing}`, `${error.message}${codeLine(error)}`);
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof ProviderError ? `${error.message}${codeLine(error)}` : error instanceof Error ? error.message : String(error);
     return this.error(
       `Unexpected error ${doing}`,
       `${message}\n\nThis is a bug in terraform-provider-vers; please report it with the output of TF_LOG=debug.`,

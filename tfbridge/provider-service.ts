@@ -7,6 +7,7 @@ import { containsUnknown, isCtyObject, sameData, type CtyObject, type CtyValue }
 import { decodeJsonValue } from './cty/json-codec';
 import { decodeMsgpackValue, encodeMsgpackValue } from './cty/msgpack-codec';
 import { DiagnosticBuilder, type Diagnostic } from './diagnostics';
+import { UnknownTypeError } from './errors';
 import type { StderrLogger } from './log/stderr-logger';
 import type {
   ApplyResourceChangeRequest,
@@ -466,15 +467,6 @@ export class ProviderService {
       if (attribute.sensitive) rememberStrings(value[attribute.name] ?? null, this.logger.redactor);
     }
     for (const nested of block.blockTypes) forEachBlockObject(value[nested.typeName] ?? null, nested, (item) => this.rememberSecrets(item, nested.block));
-  }
-}
-
-/** Thrown when Terraform names a type the generated schema or the core does not have. */
-export class UnknownTypeError extends Error {
-  readonly code = 'TFBRIDGE_UNKNOWN_TYPE';
-  constructor(kind: string, typeName: string, token?: string) {
-    super(token === undefined ? `terraform-provider-vers has no ${kind} type ${JSON.stringify(typeName)}` : `the core has no lifecycle for ${kind} ${typeName} (${token})`);
-    this.name = 'UnknownTypeError';
   }
 }
 

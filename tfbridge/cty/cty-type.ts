@@ -1,9 +1,12 @@
+import { CtyTypeError } from '../errors';
+
 /**
  * cty types in their JSON spelling, exactly as Terraform writes them in
  * `Schema.Attribute.type` and in dynamic values: `"string"`, `["list","number"]`,
- * `["object",{"a":"bool"}]`. The JSON form is the in-memory form too, so
- * encoding a type is `JSON.stringify`.
+ * `["object",{"a":"bool"}]`. The JSON form is the in-memory form too;
+ * `ctyTypeJson` writes it canonically (attributes sorted) for the wire.
  */
+
 export type CtyPrimitiveType = 'string' | 'number' | 'bool';
 export type CtyType =
   | CtyPrimitiveType
@@ -15,13 +18,7 @@ export type CtyType =
   | readonly ['object', { readonly [attribute: string]: CtyType }, readonly string[]]
   | readonly ['tuple', readonly CtyType[]];
 
-export class CtyTypeError extends Error {
-  readonly code = 'TFBRIDGE_CTY_TYPE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CtyTypeError';
-  }
-}
+export { CtyTypeError };
 
 /** Parses and checks a cty type from its JSON value (or JSON text). */
 export function parseCtyType(json: unknown): CtyType {
