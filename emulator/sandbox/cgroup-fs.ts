@@ -2,6 +2,7 @@ import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandboxError } from './errors';
+import { identify, type ProcessIdentity } from './process-identity';
 
 /** Poll interval while waiting for the kernel (freezing, processes exiting): short, and never a busy loop. */
 export const POLL_MS = 5;
@@ -39,11 +40,19 @@ export async function childGroups(dir: string): Promise<string[]> {
   }
 }
 
-/** SIGKILL each pid; pids that are already gone are fine. */
-export function killPids(pids: readonly number[]): void {
-  for (const pid of pids) {
+/**
+ * SIGKILL the current members of a group tree. Each pid is tied to its start
+ * time when listed and checked again right before the kill, so a pid that
+ * exited and was reused meanwhile (by any process on the host) is spared.
+ * Callers freeze the group first where they can: frozen members cannot exit,
+ * which closes even that small window.
+ */
+export async function killMembers(dir: string): Promise<void> {
+  const members = (await listProcsRecursive(dir)).map(identify).filter((identity): identity is ProcessIdentity => identity !== undefined);
+  for (const member of members) {
+    if (identify(member.pid)?.startTime !== member.startTime) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(member.pid, 'SIGKILL');
     } catch {
       // Exited meanwhile.
     }

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childGroups, killPids, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
+import { childGroups, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
 import type { CgroupHost, CgroupLimits, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError } from './errors';
 
@@ -40,15 +40,19 @@ async function setFreezerState(dir: string, target: 'FROZEN' | 'THAWED', timeout
   }, timeoutMs);
 }
 
-/** Freeze (best effort, so nothing forks), SIGKILL every member, thaw so the kills land, wait until empty. */
+/**
+ * Kill every member of a group tree: freeze it (so nothing forks or exits
+ * while the members are listed), SIGKILL the members, thaw so the kills
+ * land, and wait until the group is empty.
+ */
 async function killTree(freezerDir: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const pids = await listProcsRecursive(freezerDir);
-    if (pids.length === 0) return true;
+    if ((await listProcsRecursive(freezerDir)).length === 0) return true;
     if (Date.now() >= deadline) return false;
-    await setFreezerState(freezerDir, 'FROZEN', 200).catch(() => false);
-    killPids(await listProcsRecursive(freezerDir));
+    // A member stuck in uninterruptible sleep can hold the group in FREEZING; killMembers still spares reused pids.
+    await setFreezerState(freezerDir, 'FROZEN', 1000).catch(() => false);
+    await killMembers(freezerDir);
     await thawTree(freezerDir);
     await waitFor(async () => (await listProcsRecursive(freezerDir)).length === 0, Math.min(500, Math.max(0, deadline - Date.now())));
   }

@@ -1,6 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childGroups, killPids, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
+import { childGroups, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
 import type { CgroupHost, CgroupLimits, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError } from './errors';
 
@@ -29,11 +29,13 @@ async function killTree(dir: string, timeoutMs: number): Promise<boolean> {
     if (pids.length === 0) return true;
     if (Date.now() >= deadline) return false;
     if (hasKillFile) {
+      // The kernel kills the whole tree at once: no pid is ever named, so none can be mistaken.
       await writeControl(join(dir, 'cgroup.kill'), '1').catch(() => undefined);
     } else {
-      // v2 delivers fatal signals to frozen tasks, so no thaw is needed for the kill to land.
+      // Frozen members cannot exit on their own, and v2 still delivers SIGKILL to them: no thaw needed.
       await writeControl(join(dir, 'cgroup.freeze'), '1').catch(() => undefined);
-      killPids(await listProcsRecursive(dir));
+      await waitFor(async () => (await isFrozen(dir)) !== false, 1000);
+      await killMembers(dir);
     }
     await waitFor(async () => (await listProcsRecursive(dir)).length === 0, Math.min(500, Math.max(0, deadline - Date.now())));
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -118,12 +119,17 @@ function waitForInit(p1: ChildProcessWithoutNullStreams, spec: SandboxSpec, opti
     p1.stdout.on('data', (chunk: Buffer) => {
       if (settled) return;
       stdoutText += chunk.toString('utf8');
-      const match = /^ready (\d+)$/m.exec(stdoutText);
-      if (match !== null) {
-        settled = true;
-        clearTimeout(timer);
-        resolve(Number(match[1]));
+      // Only a complete line counts: a chunk may end in the middle of the pid.
+      const match = /^ready (\d+)\n/m.exec(stdoutText);
+      if (match === null) return;
+      const pid = Number(match[1]);
+      if (!isNamespaceInit(pid)) {
+        fail(`process ${pid}, reported as the VM's init, is not pid 1 of its own PID namespace`);
+        return;
       }
+      settled = true;
+      clearTimeout(timer);
+      resolve(pid);
     });
     p1.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -137,6 +143,16 @@ function waitForInit(p1: ChildProcessWithoutNullStreams, spec: SandboxSpec, opti
     const hostKey = spec.hostKeyOpenSsh.replace(/\r\n/g, '\n').trimEnd();
     p1.stdin.end(`${spec.authorizedKey.trim()}\n${hostKey}\nEND\n`);
   });
+}
+
+/** True when `pid` is pid 1 of a PID namespace below ours (NSpid: <host pid> … 1): never a host process. */
+function isNamespaceInit(pid: number): boolean {
+  try {
+    const nsPids = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+    return nsPids.length >= 2 && nsPids[0] === String(pid) && nsPids[nsPids.length - 1] === '1';
+  } catch {
+    return false;
+  }
 }
 
 /** Resolve once a child process has exited (immediately if it already has), or after `timeoutMs`. */
@@ -347,6 +363,11 @@ class LinuxSandbox implements Sandbox {
   /** Spawn `argv` inside the VM, its host-side wrapper already in the given cgroups. */
   private spawnInVm(joinFiles: readonly string[], argv: readonly string[]): ChildProcessWithoutNullStreams {
     const { sh, setpriv, nsenter } = this.host.binaries;
+    // nsenter trusts the pid: never let a dead init's pid, reused by another process, pick the namespaces.
+    if (this.init === undefined || !isRunning(this.init)) {
+      this.state = this.state === 'destroyed' ? 'destroyed' : 'exited';
+      throw new SandboxStateError('SANDBOX_NOT_RUNNING', this.vmId, 'enter the VM');
+    }
     const args = ['-c', ENTER_VM_SCRIPT, 'vers-enter', String(this.initPid), setpriv, nsenter, String(joinFiles.length), ...joinFiles, ...argv];
     return spawn(sh, args, { env: VM_BASE_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
   }
