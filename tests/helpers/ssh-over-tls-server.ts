@@ -53,11 +53,11 @@ export interface SshOverTlsServer {
  */
 export async function startSshOverTlsServer(options: SshOverTlsServerOptions = {}): Promise<SshOverTlsServer> {
   const vmDomain = options.vmDomain ?? 'vm.test';
+  const hostKey = generateEd25519();
+  const clientKey = generateEd25519();
   const ownPki = options.pki === undefined;
   const pki = options.pki ?? makeTestPki([`*.${vmDomain}`]);
   const root = mkdtempSync(join(tmpdir(), 'vers-ssh-root-'));
-  const hostKey = generateEd25519();
-  const clientKey = generateEd25519();
   const authorized = sshUtils.parseKey(clientKey.public) as ParsedKey;
   const hostParsed = sshUtils.parseKey(hostKey.public) as ParsedKey;
   const serverNames: string[] = [];
