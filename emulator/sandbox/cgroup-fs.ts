@@ -2,7 +2,7 @@ import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandboxError } from './errors';
-import { identify, type ProcessIdentity } from './process-identity';
+import { identify, inNestedPidNamespace, type ProcessIdentity } from './process-identity';
 
 /** Poll interval while waiting for the kernel (freezing, processes exiting): short, and never a busy loop. */
 export const POLL_MS = 5;
@@ -47,8 +47,11 @@ export async function childGroups(dir: string): Promise<string[]> {
  * Callers freeze the group first where they can: frozen members cannot exit,
  * which closes even that small window.
  */
-export async function killMembers(dir: string): Promise<void> {
-  const members = (await listProcsRecursive(dir)).map(identify).filter((identity): identity is ProcessIdentity => identity !== undefined);
+export async function killMembers(dir: string, which: (pid: number) => boolean = () => true): Promise<void> {
+  const members = (await listProcsRecursive(dir))
+    .filter(which)
+    .map(identify)
+    .filter((identity): identity is ProcessIdentity => identity !== undefined);
   for (const member of members) {
     if (identify(member.pid)?.startTime !== member.startTime) continue;
     try {
@@ -57,6 +60,20 @@ export async function killMembers(dir: string): Promise<void> {
       // Exited meanwhile.
     }
   }
+}
+
+/**
+ * The first round of killing a VM's group: only the processes inside the
+ * VM's PID namespace. Their parents outside it (the init's unshare, each
+ * nsenter) are still alive to reap them at once; killed together, those
+ * children would be orphaned to the host's init, whose reaping may lag and
+ * hold the dying namespace (and its init) for a second or more.
+ */
+export async function killInsideFirst(dir: string, freeze: () => Promise<unknown>, thaw: () => Promise<unknown>): Promise<void> {
+  await freeze();
+  await killMembers(dir, inNestedPidNamespace);
+  await thaw();
+  await waitFor(async () => (await listProcsRecursive(dir)).every((pid) => !inNestedPidNamespace(pid)), 300);
 }
 
 /** Poll `check` until it is true or `timeoutMs` passes; returns whether it became true. */

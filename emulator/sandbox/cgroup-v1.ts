@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childGroups, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
+import { childGroups, killInsideFirst, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
 import type { CgroupHost, CgroupLimits, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError } from './errors';
 
@@ -47,6 +47,11 @@ async function setFreezerState(dir: string, target: 'FROZEN' | 'THAWED', timeout
  */
 async function killTree(freezerDir: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  await killInsideFirst(
+    freezerDir,
+    () => setFreezerState(freezerDir, 'FROZEN', 1000).catch(() => false),
+    () => thawTree(freezerDir),
+  );
   for (;;) {
     if ((await listProcsRecursive(freezerDir)).length === 0) return true;
     if (Date.now() >= deadline) return false;

@@ -1,6 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { childGroups, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
+import { childGroups, killInsideFirst, killMembers, listProcsRecursive, removeGroupIfEmpty, removeGroupTree, waitFor, writeControl } from './cgroup-fs';
 import type { CgroupHost, CgroupLimits, TaskCgroup, VmCgroup } from './cgroup-types';
 import { SandboxError } from './errors';
 
@@ -24,6 +24,14 @@ async function killTree(dir: string, timeoutMs: number): Promise<boolean> {
     hasKillFile = false;
   }
   const deadline = Date.now() + timeoutMs;
+  await killInsideFirst(
+    dir,
+    async () => {
+      await writeControl(join(dir, 'cgroup.freeze'), '1').catch(() => undefined);
+      await waitFor(async () => (await isFrozen(dir)) !== false, 1000);
+    },
+    () => writeControl(join(dir, 'cgroup.freeze'), '0').catch(() => undefined),
+  );
   for (;;) {
     const pids = await listProcsRecursive(dir);
     if (pids.length === 0) return true;

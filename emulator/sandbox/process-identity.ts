@@ -34,3 +34,13 @@ export function isRunning(identity: ProcessIdentity): boolean {
   if (fields === undefined || fields[19] !== identity.startTime) return false;
   return fields[0] !== 'Z' && fields[0] !== 'X';
 }
+
+/** True when the process lives in a PID namespace below ours (its NSpid line lists more than one pid). */
+export function inNestedPidNamespace(pid: number): boolean {
+  try {
+    const nsPids = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+    return nsPids.length >= 2;
+  } catch {
+    return false;
+  }
+}

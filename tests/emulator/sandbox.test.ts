@@ -162,6 +162,14 @@ describe('a sandbox VM', () => {
     await vm.destroy();
   });
 
+  test('the memory limit kills a process that exceeds it and the VM keeps running', async () => {
+    const vm = await driver.create(spec({ memSizeMib: 128, fsSizeMib: 64 }));
+    const hog = await vm.exec({ command: ['awk', 'BEGIN { s = "xxxxxxxx"; while (length(s) < 4000000000) s = s s; print length(s) }'] });
+    expect(hog).toEqual({ exitCode: 137, timedOut: false });
+    expect(await sh(vm, 'echo alive')).toBe('alive\n');
+    await vm.destroy();
+  });
+
   test('destroy removes every process, mount, cgroup and directory of the VM, SSH sessions included', async () => {
     const vm = await driver.create(spec());
     const session = await vm.openSshSession();
