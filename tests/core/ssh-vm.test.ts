@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveProviderConfig, type ResolvedProviderConfig } from '../../provider/config';
+import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError } from '../../provider/errors';
+import { VersClient } from '../../provider/client/vers-client';
+import type { LogLevel } from '../../provider/resources/types';
+import { connectToVm } from '../../provider/ssh/connect-to-vm';
+import { provisionVm } from '../../provider/ssh/provision-vm';
+import { runCommand } from '../../provider/ssh/run-command';
+import { runProvisioning } from '../../provider/ssh/run-provisioning';
+import type { SshConnection } from '../../provider/ssh/ssh-connection';
+import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
+
+/**
+ * The SSH-over-TLS transport against real VMs: vers-local's TLS/SNI gateway,
+ * its CA, and the VM's own OpenSSH sshd.
+ */
+
+describe('SSH-over-TLS to a vers-local VM', () => {
+  let local: VersLocalProcess;
+  let config: ResolvedProviderConfig;
+  let client: VersClient;
+  let vmId: string;
+  let localDir: string;
+  const open: SshConnection[] = [];
+  let lines: string[];
+  const logger = { log: (_level: LogLevel, message: string) => lines.push(message) };
+
+  beforeAll(async () => {
+    local = await startVersLocal({ args: ['--boot-delay-ms', '200'] });
+    const ready = local.ready;
+    config = resolveProviderConfig({ apiKey: ready.api_key, baseUrl: ready.base_url, vmDomain: ready.vm_domain, sshGateway: ready.ssh_gateway, tlsCaFile: ready.tls_ca_file }, {});
+    client = new VersClient(config);
+    vmId = (await client.createRootVm({ mem_size_mib: 512, fs_size_mib: 2048 }, { waitBoot: true })).vm_id;
+    localDir = mkdtempSync(join(tmpdir(), 'vers-ssh-it-'));
+  });
+  beforeEach(() => {
+    lines = [];
+  });
+  afterEach(() => {
+    for (const connection of open.splice(0)) connection.close();
+  });
+  afterAll(async () => {
+    await client?.deleteVm(vmId).catch(() => undefined);
+    client?.close();
+    await local?.stop();
+    rmSync(localDir, { recursive: true, force: true });
+  });
+
+  async function connect(options: Parameters<typeof connectToVm>[2] = {}): Promise<SshConnection> {
+    const connection = await connectToVm(client, vmId, { timeoutMs: 60_000, ...options });
+    open.push(connection);
+    return connection;
+  }
+
+  async function output(connection: SshConnection, command: string): Promise<string> {
+    const got: string[] = [];
+    const result = await runCommand(connection, command, { onStdoutLine: (line) => got.push(line) });
+    expect(result).toMatchObject({ exitCode: 0 });
+    return got.join('\n');
+  }
+
+  test('connects through the gateway as root and records the host key the VM sshd presents', async () => {
+    const connection = await connect();
+    expect(connection.serverName).toBe(`${vmId}.${local.ready.vm_domain}`);
+    expect(connection.hostKey.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(await output(connection, 'id -un')).toBe('root');
+  });
+
+  test('a later connection accepts the recorded key and refuses any other', async () => {
+    const first = await connect();
+    const recorded = first.hostKey.fingerprint;
+    first.close();
+    await expect(connect({ expectedHostKey: recorded })).resolves.toBeDefined();
+    const error = await connect({ expectedHostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostKeyMismatchError);
+    expect((error as HostKeyMismatchError).seen).toBe(recorded);
+  });
+
+  test('the gateway certificate is refused without the vers-local CA', async () => {
+    const untrusting = new VersClient(resolveProviderConfig({ apiKey: local.ready.api_key, baseUrl: local.ready.base_url, vmDomain: local.ready.vm_domain, sshGateway: local.ready.ssh_gateway }, {}));
+    try {
+      const error = (await connectToVm(untrusting, vmId, { timeoutMs: 10_000 }).catch((e: unknown) => e)) as SshError;
+      expect(error).toBeInstanceOf(SshError);
+      expect(error.message).toContain('tls_ca_file');
+    } finally {
+      untrusting.close();
+    }
+  });
+
+  test('provisioning uploads files with parents and modes, then runs commands with the environment, streaming output', async () => {
+    const connection = await connect();
+    const result = await runProvisioning(
+      connection,
+      {
+        files: [
+          { destination: '/opt/app/etc/app.conf', content: 'port=8080\n', mode: '0600' },
+          { destination: '/opt/app/bin/start.sh', content: '#!/bin/sh\necho "started on $PORT"\n', mode: '0755' },
+        ],
+        commands: ['stat -c "%a %n" /opt/app/etc/app.conf /opt/app/bin/start.sh', '/opt/app/bin/start.sh', 'echo "to stderr" >&2'],
+        environment: { PORT: "8080 'quoted'" },
+      },
+      logger,
+    );
+    expect(result).toMatchObject({ filesUploaded: 2, commandsRun: 3 });
+    expect(lines).toContain('600 /opt/app/etc/app.conf');
+    expect(lines).toContain('755 /opt/app/bin/start.sh');
+    expect(lines).toContain("started on 8080 'quoted'");
+    expect(lines).toContain('stderr: to stderr');
+    expect(await output(connection, 'cat /opt/app/etc/app.conf')).toBe('port=8080');
+  });
+
+  test('a failing command stops the run with its exit code and stderr tail', async () => {
+    const connection = await connect();
+    const error = (await runProvisioning(connection, { commands: ['echo "no such package" >&2; exit 100', 'touch /tmp/should-not-exist'] }, logger).catch((e: unknown) => e)) as CommandFailedError;
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect(error.exitCode).toBe(100);
+    expect(error.stderrTail).toBe('no such package');
+    const check = await connect();
+    expect(await output(check, 'test -e /tmp/should-not-exist && echo yes || echo no')).toBe('no');
+  });
+
+  // Over a real sshd the upload runs at full speed and V8 frees the SSH packets' buffers in batches of
+  // ~32 MiB, whatever the file size; 256 MiB shows that memory does not grow with the file.
+  test('a 256 MiB file streams into the VM intact while client RSS grows by a fraction of its size', async () => {
+    const source = join(localDir, 'big.bin');
+    const block = Buffer.alloc(1024 * 1024);
+    const fd = openSync(source, 'w');
+    for (let i = 0; i < 256; i++) {
+      block.fill(i * 7);
+      writeSync(fd, block);
+    }
+    closeSync(fd);
+    const expected = await sha256(source);
+    const connection = await connect();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const started = Date.now();
+    try {
+      await runProvisioning(connection, { files: [{ destination: '/root/big.bin', source }] }, logger);
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const growthMiB = (Math.max(peak, process.memoryUsage().rss) - before) / (1024 * 1024);
+    expect(growthMiB).toBeLessThan(64);
+    expect(await output(connection, 'sha256sum /root/big.bin | cut -d" " -f1')).toBe(expected);
+    await output(connection, 'rm /root/big.bin');
+    console.log(`256 MiB into a vers-local VM: ${seconds.toFixed(1)} s, peak client RSS growth ${growthMiB.toFixed(1)} MiB`);
+  });
+
+  test('cancelling a run closes the connection at once', async () => {
+    const connection = await connect();
+    const controller = new AbortController();
+    const pending = runProvisioning(connection, { commands: ['sleep 30'] }, logger, controller.signal);
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    await expect(pending).rejects.toBeInstanceOf(CancelledError);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(connection.closed).toBe(true);
+  });
+
+  test('provisionVm connects, runs and closes while the VM sshd is still starting (the gateway holds the connection)', async () => {
+    await local.admin('PUT', '/faults', { json: { sshdStartDelayMs: 1500 } });
+    try {
+      const { vm_id: fresh } = await client.createRootVm({ mem_size_mib: 256 }, { waitBoot: true });
+      try {
+        const started = Date.now();
+        const result = await provisionVm(client, fresh, { commands: ['echo ready'], timeoutMs: 60_000 }, { logger });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+        expect(result).toMatchObject({ commandsRun: 1, hostKey: { fingerprint: expect.stringMatching(/^SHA256:/) } });
+        expect(lines).toContain('ready');
+        expect(lines.some((line) => line.startsWith(`connected to VM ${fresh}; host key SHA256:`))).toBe(true);
+      } finally {
+        await client.deleteVm(fresh);
+      }
+    } finally {
+      await local.admin('PUT', '/faults', { json: {} });
+    }
+  });
+
+  test('the SSH key of a paused VM cannot be fetched, and the error says to resume it', async () => {
+    await client.setVmState(vmId, 'Paused');
+    try {
+      await expect(connectToVm(client, vmId, { timeoutMs: 5000 })).rejects.toThrow(/paused/);
+    } finally {
+      await client.setVmState(vmId, 'Running');
+    }
+  });
+});
+
+function sha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
