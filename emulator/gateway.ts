@@ -105,6 +105,8 @@ export async function startSshGateway(options: SshGatewayOptions): Promise<SshGa
   const sessions = new Set<Duplex>();
   const failed = new WeakSet<Socket>();
   let closing: Promise<void> | undefined;
+  /** Resolvers waiting for the last connection to emit 'close' (the server's own close callback can come first). */
+  const drained: Array<() => void> = [];
 
   const fail = (socket: Socket, why: string): void => {
     if (!failed.has(socket)) {
@@ -124,6 +126,7 @@ export async function startSshGateway(options: SshGatewayOptions): Promise<SshGa
     socket.once('close', () => {
       counters.active -= 1;
       sockets.delete(socket);
+      if (sockets.size === 0) for (const notify of drained.splice(0)) notify();
     });
   });
 
@@ -190,11 +193,14 @@ export async function startSshGateway(options: SshGatewayOptions): Promise<SshGa
     stats: () => ({ ...counters }),
     close: () => {
       if (closing === undefined) {
-        closing = new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          for (const session of sessions) session.destroy();
-          for (const socket of sockets) socket.destroy();
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const connectionsClosed = new Promise<void>((resolve) => {
+          if (sockets.size === 0) resolve();
+          else drained.push(resolve);
         });
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+        closing = Promise.all([serverClosed, connectionsClosed]).then(() => undefined);
       }
       return closing;
     },
