@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, createReadStream } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProviderConfig } from '../config';
 import { CancelledError, CommandFailedError, SshError, TimeoutError, ValidationError } from '../errors';
+import { sha256File, writeBigFile } from '../../tests/helpers/big-file';
 import type { LogLevel } from '../resources/types';
 import { startSshOverTlsServer, type SshOverTlsServer } from '../../tests/helpers/ssh-over-tls-server';
 import { connectSsh } from './connect-ssh';
@@ -73,15 +73,8 @@ describe('provisioning over one SSH-over-TLS connection', () => {
 
   test('a 64 MiB source file streams from disk: RSS grows far less than the file', async () => {
     const source = join(localDir, 'big.bin');
-    const block = Buffer.alloc(1024 * 1024);
-    const fd = openSync(source, 'w');
-    for (let i = 0; i < 64; i++) {
-      block.fill(i);
-      block.writeUInt32BE(i * 2654435761 >>> 0, 0);
-      writeSync(fd, block);
-    }
-    closeSync(fd);
-    const expectedHash = await sha256(source);
+    writeBigFile(source, 64);
+    const expectedHash = await sha256File(source);
 
     const before = process.memoryUsage().rss;
     let peak = before;
@@ -98,7 +91,7 @@ describe('provisioning over one SSH-over-TLS connection', () => {
     // Both SSH ends run in this process, so this bounds client and server together.
     expect(growthMiB).toBeLessThan(24);
     expect(statSync(inVm('/opt/data/big.bin')).size).toBe(64 * 1024 * 1024);
-    expect(await sha256(inVm('/opt/data/big.bin'))).toBe(expectedHash);
+    expect(await sha256File(inVm('/opt/data/big.bin'))).toBe(expectedHash);
     console.log(`64 MiB upload: peak RSS growth ${growthMiB.toFixed(1)} MiB`);
   });
 
@@ -190,15 +183,6 @@ describe('provisioning over one SSH-over-TLS connection', () => {
   });
 });
 
-function sha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProviderConfig, type ResolvedProviderConfig } from '../../provider/config';
 import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError } from '../../provider/errors';
 import { VersClient } from '../../provider/client/vers-client';
+import { sha256File, writeBigFile } from '../helpers/big-file';
 import type { LogLevel } from '../../provider/resources/types';
 import { connectToVm } from '../../provider/ssh/connect-to-vm';
 import { provisionVm } from '../../provider/ssh/provision-vm';
@@ -126,14 +126,8 @@ describe('SSH-over-TLS to a vers-local VM', () => {
   // ~32 MiB, whatever the file size; 256 MiB shows that memory does not grow with the file.
   test('a 256 MiB file streams into the VM intact while client RSS grows by a fraction of its size', async () => {
     const source = join(localDir, 'big.bin');
-    const block = Buffer.alloc(1024 * 1024);
-    const fd = openSync(source, 'w');
-    for (let i = 0; i < 256; i++) {
-      block.fill(i * 7);
-      writeSync(fd, block);
-    }
-    closeSync(fd);
-    const expected = await sha256(source);
+    writeBigFile(source, 256);
+    const expected = await sha256File(source);
     const connection = await connect();
     const before = process.memoryUsage().rss;
     let peak = before;
@@ -194,12 +188,3 @@ describe('SSH-over-TLS to a vers-local VM', () => {
   });
 });
 
-function sha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
