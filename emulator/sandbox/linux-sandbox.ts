@@ -12,10 +12,11 @@ import { identify, isRunning, type ProcessIdentity } from './process-identity';
 import { exitStatus, HOST_ENV, runCommand, stderrTail } from './run-command';
 import { validateExecRequest, validateSpec, validateVmPath } from './spec-validation';
 import { SshSessionStream } from './ssh-session-stream';
-import { sshdInetdCommand, vmSshdConfig } from './sshd-config';
+import { installScriptFiles } from './script-files';
+import { sshdInetdCommand } from './sshd-config';
 import type { ExecRequest, ExecResult, ExecStream, Sandbox, SandboxSpec } from './types';
 import { freshDirsFor, relativeLowerDirs, vmDirectory } from './vm-layout';
-import { ENTER_VM_SCRIPT, EXEC_IN_VM_SCRIPT, FILE_STATUS, INIT_SCRIPT, NAMESPACE_HOLDER_SCRIPT, READ_FILE_SCRIPT, WRITE_FILE_SCRIPT } from './vm-scripts';
+import { ENTER_VM_SCRIPT, EXEC_IN_VM_SCRIPT, FILE_STATUS, READ_FILE_SCRIPT, WRITE_FILE_SCRIPT } from './vm-scripts';
 
 const MIB = 1024 * 1024;
 /** readFile refuses files larger than this (a device like /dev/zero never ends). */
@@ -81,11 +82,12 @@ export async function startSandbox(host: SandboxHost, spec: SandboxSpec, onDestr
     // tmpfs pages of the VM's disk are charged to the VM's memory cgroup, so the limit covers both.
     await cgroup.setLimits({ memoryBytes: (spec.memSizeMib + spec.fsSizeMib) * MIB, vcpuCount: spec.vcpuCount });
     const fresh = layers.length === 0 ? freshDirsFor(options.stateDir) : { freshDirs: [], attrRefs: [] };
+    const scripts = await installScriptFiles(options.stateDir);
     const args = [
       '--pdeathsig', 'KILL', binaries.unshare, '--mount', '--propagation', 'private',
-      binaries.sh, '-c', NAMESPACE_HOLDER_SCRIPT, `vers-vm-${vmId.slice(0, 8)}`,
+      binaries.sh, scripts.holder,
       vmDir, String(spec.fsSizeMib), vmId, lowerDirs.base, lowerDirs.lowers, fresh.freshDirs.join('\n'), fresh.attrRefs.join('\n'),
-      INIT_SCRIPT, vmSshdConfig(), ...cgroup.joinFiles,
+      scripts.init, scripts.sshdConfig, ...cgroup.joinFiles,
     ];
     p1 = spawn(binaries.setpriv, args, { env: HOST_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
     const initPid = await waitForInit(p1, spec, options);

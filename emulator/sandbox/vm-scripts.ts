@@ -7,18 +7,18 @@
 
 /**
  * P1, the holder of mount namespace A (started as `unshare --mount
- * --propagation private /bin/sh -c <this>`). It joins the VM's cgroups,
+ * --propagation private /bin/sh <stateDir>/scripts/vm-holder.sh …`). It joins the VM's cgroups,
  * mounts the tmpfs disk and the overlays, then runs the VM's init in new
  * PID/mount/net/UTS/IPC namespaces and waits for it: the mounts live exactly
  * as long as P1 (or anything else in namespace A).
  *
- * Args: vm_dir size_mib vm_id layers_base lowers fresh_dirs attr_refs init_script sshd_config cgroup.procs…
+ * Args: vm_dir size_mib vm_id layers_base lowers fresh_dirs attr_refs init_script_file sshd_config_file cgroup.procs…
  * - lowers: the commit layers relative to layers_base, joined by ":", newest first ("" for a root VM).
  * - fresh_dirs: newline-separated host directories a root VM gets empty (opaque) instead of the host's.
  * - attr_refs: newline-separated host directories whose mode/owner those fresh dirs and their parents copy.
  */
 export const NAMESPACE_HOLDER_SCRIPT = `set -eu
-vm_dir=$1 size_mib=$2 vm_id=$3 layers_base=$4 lowers=$5 fresh_dirs=$6 attr_refs=$7 init_script=$8 sshd_config=$9
+vm_dir=$1 size_mib=$2 vm_id=$3 layers_base=$4 lowers=$5 fresh_dirs=$6 attr_refs=$7 init_script_file=$8 sshd_config_file=$9
 shift 9
 for procs in "$@"; do echo $$ > "$procs"; done
 fs=$vm_dir/fs
@@ -51,7 +51,7 @@ else
   mount -t overlay overlay -o "index=off,lowerdir=$fs/host,upperdir=$fs/upper,workdir=$fs/work" "$fs/merged"
 fi
 setpriv --pdeathsig KILL unshare --pid --fork --kill-child=SIGKILL --mount --propagation private --net --uts --ipc --cgroup \\
-  /bin/sh -c "$init_script" vers-init "$vm_id" "$fs/merged" "$sshd_config"
+  /bin/sh "$init_script_file" "$vm_id" "$fs/merged" "$sshd_config_file"
 `;
 
 /**
@@ -63,11 +63,12 @@ setpriv --pdeathsig KILL unshare --pid --fork --kill-child=SIGKILL --mount --pro
  * Files are written after pivot_root on purpose: a restored layer may hold
  * symlinks, which must resolve inside the VM, never on the host.
  *
- * Args: vm_id root sshd_config
+ * Args: vm_id root sshd_config_file (a host path, read before the pivot)
  */
 export const INIT_SCRIPT = `set -eu
 read -r host_pid _rest < /proc/self/stat
-vm_id=$1 root=$2 sshd_config=$3
+vm_id=$1 root=$2
+sshd_config=$(cat "$3")
 cd "$root"
 mount -t tmpfs -o mode=0755,size=1m,nosuid vers-local-dev dev
 mknod -m 666 dev/null c 1 3
@@ -104,7 +105,7 @@ done
 umask 022
 mkdir -p /etc/ssh /run/sshd
 rm -f /etc/ssh/ssh_host_*
-printf '%s' "$sshd_config" > /etc/ssh/sshd_config
+printf '%s\\n' "$sshd_config" > /etc/ssh/sshd_config
 grep -q "$vm_id" /etc/hosts 2>/dev/null || printf '127.0.1.1\\t%s\\n' "$vm_id" >> /etc/hosts
 umask 077
 mkdir -p /root/.ssh
