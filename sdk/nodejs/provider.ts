@@ -25,23 +25,23 @@ export class Provider extends pulumi.ProviderResource {
   /**
    * Vers API key (100 characters: a 36-character key id followed by a 64-character hex secret). Sensitive.
    */
-  public readonly apiKey!: pulumi.Output<string | undefined>;
+  public declare readonly apiKey: pulumi.Output<string | undefined>;
   /**
    * Base URL of the Vers API, with or without the trailing `/api/v1`.
    */
-  public readonly baseUrl!: pulumi.Output<string | undefined>;
+  public declare readonly baseUrl: pulumi.Output<string | undefined>;
   /**
    * DNS domain of VM host names (`{vm_id}.{vm_domain}`), used as the TLS SNI for SSH. Defaults to the API host with its leading `api.` replaced by `vm.` (`api.vers.sh` gives `vm.vers.sh`).
    */
-  public readonly vmDomain!: pulumi.Output<string | undefined>;
+  public declare readonly vmDomain: pulumi.Output<string | undefined>;
   /**
    * `host:port` to dial for SSH-over-TLS instead of `{vm_id}.{vm_domain}:443`; the SNI still names the VM. Used with vers-local and behind port forwards.
    */
-  public readonly sshGateway!: pulumi.Output<string | undefined>;
+  public declare readonly sshGateway: pulumi.Output<string | undefined>;
   /**
    * Path of an extra PEM CA certificate trusted (in addition to the system CAs) for the API and the SSH gateway, such as the CA file vers-local writes.
    */
-  public readonly tlsCaFile!: pulumi.Output<string | undefined>;
+  public declare readonly tlsCaFile: pulumi.Output<string | undefined>;
 
   /**
    * Create a Provider resource with the given unique name, arguments, and options.

@@ -40,31 +40,31 @@ export class Provision extends pulumi.CustomResource {
   /**
    * The VM provisioned.
    */
-  public readonly vmId!: pulumi.Output<string>;
+  public declare readonly vmId: pulumi.Output<string>;
   /**
    * The files copied, each with its content hash.
    */
-  public readonly files!: pulumi.Output<outputs.ProvisionFile[]>;
+  public declare readonly files: pulumi.Output<outputs.ProvisionFile[]>;
   /**
    * The commands run.
    */
-  public readonly commands!: pulumi.Output<string[]>;
+  public declare readonly commands: pulumi.Output<string[]>;
   /**
    * The triggers of this run.
    */
-  public readonly triggers!: pulumi.Output<{[key: string]: string}>;
+  public declare readonly triggers: pulumi.Output<{[key: string]: string}>;
   /**
    * Environment variables exported to every command.
    */
-  public readonly environment!: pulumi.Output<{[key: string]: string}>;
+  public declare readonly environment: pulumi.Output<{[key: string]: string}>;
   /**
    * Limit for the whole run.
    */
-  public readonly timeout!: pulumi.Output<string>;
+  public declare readonly timeout: pulumi.Output<string>;
   /**
    * SHA-256 fingerprint of the VM's SSH host key seen on the first connection; a later run refuses a different key.
    */
-  public readonly sshHostKey!: pulumi.Output<string>;
+  public declare readonly sshHostKey: pulumi.Output<string>;
 
   /**
    * Create a Provision resource with the given unique name, arguments, and options.

@@ -37,43 +37,43 @@ export class VmRestore extends pulumi.CustomResource {
   /**
    * The commit restored.
    */
-  public readonly commitId!: pulumi.Output<string>;
+  public declare readonly commitId: pulumi.Output<string>;
   /**
    * Labels attached to the VM.
    */
-  public readonly labels!: pulumi.Output<{[key: string]: string}>;
+  public declare readonly labels: pulumi.Output<{[key: string]: string}>;
   /**
    * The state the VM is kept in.
    */
-  public readonly desiredState!: pulumi.Output<enums.DesiredState>;
+  public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
    * The VM state reported by Vers: `booting`, `running`, `paused`, `sleeping` or `dead`.
    */
-  public readonly state!: pulumi.Output<enums.VmState>;
+  public declare readonly state: pulumi.Output<enums.VmState>;
   /**
    * Host name that selects this VM on the SSH-over-TLS gateway (the TLS SNI): `{id}.{vm_domain}`. Connect with TLS to `ssh_host:ssh_port` (or to the provider's `ssh_gateway`), then speak SSH as `root`.
    */
-  public readonly sshHost!: pulumi.Output<string>;
+  public declare readonly sshHost: pulumi.Output<string>;
   /**
    * TCP port of the SSH-over-TLS gateway for this VM: 443 on Vers, or the port of the provider's `ssh_gateway`.
    */
-  public readonly sshPort!: pulumi.Output<number>;
+  public declare readonly sshPort: pulumi.Output<number>;
   /**
    * The VM's own Ed25519 private key for `root`, in OpenSSH PEM form. Sensitive: stored only in state attributes marked secret.
    */
-  public readonly sshPrivateKey!: pulumi.Output<string>;
+  public declare readonly sshPrivateKey: pulumi.Output<string>;
   /**
    * The VM's private IPv6 address inside the account network.
    */
-  public readonly ip!: pulumi.Output<string>;
+  public declare readonly ip: pulumi.Output<string>;
   /**
    * When Vers created the VM (RFC 3339).
    */
-  public readonly createdAt!: pulumi.Output<string>;
+  public declare readonly createdAt: pulumi.Output<string>;
   /**
    * The commit this VM was restored or branched from; empty for a root VM.
    */
-  public readonly parentCommitId!: pulumi.Output<string>;
+  public declare readonly parentCommitId: pulumi.Output<string>;
 
   /**
    * Create a VmRestore resource with the given unique name, arguments, and options.

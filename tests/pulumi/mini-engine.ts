@@ -29,11 +29,15 @@ export interface Registered {
 }
 
 export class CheckFailedError extends Error {
+  /** What a gRPC error carries as its message; the SDK reports invoke failures from it. */
+  readonly details: string;
+
   constructor(
     readonly type: string,
     readonly failures: { property: string; reason: string }[],
   ) {
     super(`${type}: ${failures.map((failure) => `${failure.property}: ${failure.reason}`).join('; ')}`);
+    this.details = this.message;
   }
 }
 

@@ -48,6 +48,10 @@ export interface StartPluginOptions {
   env?: Record<string, string>;
   /** Start without a fake engine (no engine address argument). */
   withoutEngine?: boolean;
+  /** Another provider executable and its leading arguments; default `bin/pulumi-resource-vers --logtostderr -v=9`. */
+  command?: string[];
+  /** Working directory (the engine uses the project directory). Default the repository root. */
+  cwd?: string;
 }
 
 /** `secret(value)` in the engine's wire form. */
@@ -97,8 +101,9 @@ export class PluginHarness {
       );
       engineAddress = `127.0.0.1:${enginePort}`;
     }
-    const child = spawn(join(repoRoot(), 'bin', 'pulumi-resource-vers'), ['--logtostderr', '-v=9', engineAddress], {
-      cwd: repoRoot(),
+    const [executable, ...leading] = options.command ?? [join(repoRoot(), 'bin', 'pulumi-resource-vers'), '--logtostderr', '-v=9'];
+    const child = spawn(executable as string, [...leading, engineAddress], {
+      cwd: options.cwd ?? repoRoot(),
       env: { ...process.env, VERS_BUILD_DIR: buildDirectory(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -26,7 +26,7 @@ export function emitDynamicResource(schema: PackageSchema, token: string, spec: 
   for (const [key, property] of outputs) {
     const type = tsType(schema, property, 'output');
     text += docComment(property.description, '  ');
-    text += `  public readonly ${key}!: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
+    text += `  public declare readonly ${key}: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
   }
   text += `\n  constructor(name: string, args: ${name}Args, opts?: pulumi.CustomResourceOptions) {\n`;
   text += `    const props: pulumi.Inputs = {};\n    opts = opts || {};\n    if (!opts.id) {\n`;

@@ -22,7 +22,7 @@ export function emitProvider(schema: PackageSchema): string {
   for (const [key, property] of inputs) {
     if (property.type !== 'string') continue;
     text += docComment(property.description, '  ');
-    text += `  public readonly ${key}!: pulumi.Output<string | undefined>;\n`;
+    text += `  public declare readonly ${key}: pulumi.Output<string | undefined>;\n`;
   }
   text += `\n  /**\n   * Create a Provider resource with the given unique name, arguments, and options.\n   *\n`;
   text += `   * @param name The _unique_ name of the resource.\n   * @param args The arguments to use to populate this resource's properties.\n   * @param opts A bag of options that control this resource's behavior.\n   */\n`;

@@ -26,10 +26,11 @@ export function emitResource(schema: PackageSchema, token: string, spec: Resourc
   text += `  /** @internal */\n  public static readonly __pulumiType = '${token}';\n\n`;
   text += `  /**\n   * Returns true if the given object is an instance of ${name}. This is designed to work even\n   * when multiple copies of the Pulumi SDK have been loaded into the same process.\n   */\n`;
   text += `  public static override isInstance(obj: any): obj is ${name} {\n    if (obj === undefined || obj === null) {\n      return false;\n    }\n    return obj['__pulumiType'] === ${name}.__pulumiType;\n  }\n\n`;
+  // `declare`: ES2022 class fields would otherwise reset what the base constructor registered.
   for (const [key, property] of outputs) {
     const type = tsType(schema, property, 'output');
     text += docComment(property.description, '  ');
-    text += `  public readonly ${key}!: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
+    text += `  public declare readonly ${key}: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
   }
   text += `\n  /**\n   * Create a ${name} resource with the given unique name, arguments, and options.\n   *\n`;
   text += `   * @param name The _unique_ name of the resource.\n   * @param args The arguments to use to populate this resource's properties.\n   * @param opts A bag of options that control this resource's behavior.\n   */\n`;

@@ -25,43 +25,43 @@ export class VmCommit extends pulumi.dynamic.Resource {
   /**
    * The commit id.
    */
-  public readonly commitId!: pulumi.Output<string>;
+  public declare readonly commitId: pulumi.Output<string>;
   /**
    * The VM the commit was taken from.
    */
-  public readonly vmId!: pulumi.Output<string>;
+  public declare readonly vmId: pulumi.Output<string>;
   /**
    * Whether the VM was left paused.
    */
-  public readonly keepPaused!: pulumi.Output<boolean>;
+  public declare readonly keepPaused: pulumi.Output<boolean>;
   /**
    * The triggers of this commit.
    */
-  public readonly triggers!: pulumi.Output<{[key: string]: string} | undefined>;
+  public declare readonly triggers: pulumi.Output<{[key: string]: string} | undefined>;
   /**
    * Commit name.
    */
-  public readonly name!: pulumi.Output<string>;
+  public declare readonly name: pulumi.Output<string>;
   /**
    * Commit description.
    */
-  public readonly description!: pulumi.Output<string>;
+  public declare readonly description: pulumi.Output<string>;
   /**
    * Whether anyone may restore the commit.
    */
-  public readonly isPublic!: pulumi.Output<boolean>;
+  public declare readonly isPublic: pulumi.Output<boolean>;
   /**
    * Whether destroying the resource deletes the commit.
    */
-  public readonly deleteOnDestroy!: pulumi.Output<boolean>;
+  public declare readonly deleteOnDestroy: pulumi.Output<boolean>;
   /**
    * When the commit was made (RFC 3339).
    */
-  public readonly createdAt!: pulumi.Output<string>;
+  public declare readonly createdAt: pulumi.Output<string>;
   /**
    * The previous commit in this VM's history (the VM's earlier commit, or the commit it was restored from); empty when none.
    */
-  public readonly parentCommitId!: pulumi.Output<string>;
+  public declare readonly parentCommitId: pulumi.Output<string>;
 
   constructor(name: string, args: VmCommitArgs, opts?: pulumi.CustomResourceOptions) {
     const props: pulumi.Inputs = {};
