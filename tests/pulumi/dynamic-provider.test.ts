@@ -206,4 +206,18 @@ describe('vers.dynamic resources through the Pulumi dynamic-provider host, again
     expect(checked.failures).toEqual([]);
     expect(checked.inputs).toMatchObject({ vcpuCount: 1, imageName: 'default' });
   });
+
+  test('without an installed package (a checkout), the host finds the core at the path the program loaded it from', async () => {
+    const bare = mkdtempSync(join(tmpdir(), 'vers-dynamic-bare-'));
+    const other = await PluginHarness.start({ command: [process.execPath, HOST], cwd: bare, env: { PULUMI_NODEJS_PROJECT: 'vers-dynamic', VERS_API_KEY: '' } });
+    try {
+      await other.configure({});
+      const checked = await other.check('pulumi-nodejs:dynamic/vers:Vm', 'checkout', { labels: {}, __provider: providerTextOf(registrations, 'pulumi-nodejs:dynamic/vers:Vm') });
+      expect(checked.failures).toEqual([]);
+      expect(checked.inputs).toMatchObject({ vcpuCount: 1, imageName: 'default' });
+    } finally {
+      await other.close();
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
 });

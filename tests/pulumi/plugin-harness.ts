@@ -193,9 +193,7 @@ export class PluginHarness {
 
   async check(type: string, name: string, news: Props, olds: Props = {}): Promise<CheckOutcome> {
     const request = new pb.CheckRequest();
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setOlds(toStruct(olds));
     request.setNews(toStruct(news));
     return checkOutcome(await this.call<pb.CheckResponse>('check', request));
@@ -204,9 +202,7 @@ export class PluginHarness {
   async diff(type: string, name: string, id: string, olds: Props, news: Props, options: { oldInputs?: Props; ignoreChanges?: string[] } = {}): Promise<DiffOutcome> {
     const request = new pb.DiffRequest();
     request.setId(id);
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setOlds(toStruct(olds));
     request.setNews(toStruct(news));
     request.setOldInputs(toStruct(options.oldInputs ?? {}));
@@ -216,9 +212,7 @@ export class PluginHarness {
 
   async create(type: string, name: string, properties: Props, options: { preview?: boolean; timeoutSeconds?: number } = {}): Promise<{ id: string; properties: Props }> {
     const request = new pb.CreateRequest();
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setProperties(toStruct(properties));
     request.setPreview(options.preview === true);
     request.setTimeout(options.timeoutSeconds ?? 0);
@@ -229,9 +223,7 @@ export class PluginHarness {
   async read(type: string, name: string, id: string, properties: Props = {}, inputs: Props = {}): Promise<{ id: string; properties: Props; inputs: Props }> {
     const request = new pb.ReadRequest();
     request.setId(id);
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setProperties(toStruct(properties));
     request.setInputs(toStruct(inputs));
     const response = await this.call<pb.ReadResponse>('read', request);
@@ -245,9 +237,7 @@ export class PluginHarness {
   async update(type: string, name: string, id: string, olds: Props, news: Props, options: { preview?: boolean; oldInputs?: Props } = {}): Promise<Props> {
     const request = new pb.UpdateRequest();
     request.setId(id);
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setOlds(toStruct(olds));
     request.setNews(toStruct(news));
     request.setOldInputs(toStruct(options.oldInputs ?? {}));
@@ -259,9 +249,7 @@ export class PluginHarness {
   async delete(type: string, name: string, id: string, properties: Props, oldInputs: Props = {}): Promise<void> {
     const request = new pb.DeleteRequest();
     request.setId(id);
-    request.setUrn(urnOf(type, name));
-    request.setType(type);
-    request.setName(name);
+    identify(request, type, name);
     request.setProperties(toStruct(properties));
     request.setOldInputs(toStruct(oldInputs));
     await this.call<Empty>('delete', request);
@@ -294,6 +282,13 @@ export class PluginHarness {
     }
     if (this.engine !== undefined) await new Promise<void>((done) => this.engine?.tryShutdown(() => done()));
   }
+}
+
+/** The resource a request is about, as the engine names it. */
+function identify(request: { setUrn(urn: string): unknown; setType(type: string): unknown; setName(name: string): unknown }, type: string, name: string): void {
+  request.setUrn(urnOf(type, name));
+  request.setType(type);
+  request.setName(name);
 }
 
 /** A partial failure's record (ErrorResourceInitFailed) from a failed call, if it carried one. */

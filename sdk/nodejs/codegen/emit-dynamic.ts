@@ -1,5 +1,6 @@
 import { replaceOnChangesOf, secretOutputsOf, type PackageSchema, type ResourceSpec } from '../../../provider/schema/package-schema';
-import { GENERATED_BANNER, docComment, fileNameOf, literal, tsType, tokenName, typeImports } from './type-names';
+import { inputAssignments, outputFields, outputOnlyKeys, quotedList, requiredInputChecks } from './resource-parts';
+import { GENERATED_BANNER, docComment, fileNameOf, tokenName, typeImports } from './type-names';
 
 /**
  * `vers.dynamic.<Name>`: the same resource as a Pulumi dynamic resource
@@ -10,10 +11,6 @@ import { GENERATED_BANNER, docComment, fileNameOf, literal, tsType, tokenName, t
  */
 export function emitDynamicResource(schema: PackageSchema, token: string, spec: ResourceSpec): string {
   const name = tokenName(token);
-  const outputs = Object.entries(spec.properties);
-  const inputs = Object.entries(spec.inputProperties);
-  const required = new Set(spec.required ?? []);
-  const requiredInputs = spec.requiredInputs ?? [];
   const secretOutputs = secretOutputsOf(spec);
   const replaceOnChanges = replaceOnChangesOf(spec);
 
@@ -23,28 +20,16 @@ export function emitDynamicResource(schema: PackageSchema, token: string, spec: 
   text += `  /**\n   * Get an existing dynamic ${name} resource's state with the given name and ID.\n   */\n`;
   text += `  public static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): ${name} {\n`;
   text += `    return new ${name}(name, undefined as any, { ...opts, id: id });\n  }\n\n`;
-  for (const [key, property] of outputs) {
-    const type = tsType(schema, property, 'output');
-    text += docComment(property.description, '  ');
-    text += `  public declare readonly ${key}: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
-  }
+  text += outputFields(schema, spec);
   text += `\n  constructor(name: string, args: ${name}Args, opts?: pulumi.CustomResourceOptions) {\n`;
   text += `    const props: pulumi.Inputs = {};\n    opts = opts || {};\n    if (!opts.id) {\n`;
-  for (const key of requiredInputs) {
-    text += `      if ((!args || args.${key} === undefined) && !opts.urn) {\n        throw new Error("Missing required property '${key}'");\n      }\n`;
-  }
-  for (const [key, property] of inputs) {
-    let value = `args ? args.${key} : undefined`;
-    if (property.default !== undefined) value = `(${value}) ?? ${literal(property.default)}`;
-    text += `      props['${key}'] = ${value};\n`;
-  }
+  text += requiredInputChecks(spec, '      ');
+  text += inputAssignments(spec, 'props', '      ', false);
   text += `    }\n`;
-  for (const [key] of outputs) {
-    if (spec.inputProperties[key] === undefined) text += `    props['${key}'] = undefined;\n`;
-  }
+  for (const key of outputOnlyKeys(spec)) text += `    props['${key}'] = undefined;\n`;
   const extra: string[] = [];
-  if (secretOutputs.length > 0) extra.push(`additionalSecretOutputs: [${secretOutputs.map((key) => `'${key}'`).join(', ')}]`);
-  if (replaceOnChanges.length > 0) extra.push(`replaceOnChanges: [${replaceOnChanges.map((key) => `'${key}'`).join(', ')}]`);
+  if (secretOutputs.length > 0) extra.push(`additionalSecretOutputs: [${quotedList(secretOutputs)}]`);
+  if (replaceOnChanges.length > 0) extra.push(`replaceOnChanges: [${quotedList(replaceOnChanges)}]`);
   if (extra.length > 0) text += `    opts = pulumi.mergeOptions(opts, { ${extra.join(', ')} });\n`;
   text += `    super(dynamicProviderFor('${token}'), name, props, opts, 'vers', '${name}');\n  }\n}\n`;
 

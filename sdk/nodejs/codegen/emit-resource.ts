@@ -1,5 +1,6 @@
 import { replaceOnChangesOf, secretOutputsOf, type PackageSchema, type ResourceSpec } from '../../../provider/schema/package-schema';
-import { GENERATED_BANNER, docComment, literal, tsType, tokenName, typeImports } from './type-names';
+import { inputAssignments, outputFields, outputOnlyKeys, quotedList, requiredInputChecks } from './resource-parts';
+import { GENERATED_BANNER, docComment, tsType, tokenName, typeImports } from './type-names';
 
 /**
  * One resource class in the shape of Pulumi's generated nodejs SDKs:
@@ -10,9 +11,7 @@ import { GENERATED_BANNER, docComment, literal, tsType, tokenName, typeImports }
  */
 export function emitResource(schema: PackageSchema, token: string, spec: ResourceSpec): string {
   const name = tokenName(token);
-  const outputs = Object.entries(spec.properties);
-  const inputs = Object.entries(spec.inputProperties);
-  const required = new Set(spec.required ?? []);
+  const outputs = Object.keys(spec.properties);
   const requiredInputs = spec.requiredInputs ?? [];
   const secretOutputs = secretOutputsOf(spec);
   const replaceOnChanges = replaceOnChangesOf(spec);
@@ -26,39 +25,25 @@ export function emitResource(schema: PackageSchema, token: string, spec: Resourc
   text += `  /** @internal */\n  public static readonly __pulumiType = '${token}';\n\n`;
   text += `  /**\n   * Returns true if the given object is an instance of ${name}. This is designed to work even\n   * when multiple copies of the Pulumi SDK have been loaded into the same process.\n   */\n`;
   text += `  public static override isInstance(obj: any): obj is ${name} {\n    if (obj === undefined || obj === null) {\n      return false;\n    }\n    return obj['__pulumiType'] === ${name}.__pulumiType;\n  }\n\n`;
-  // `declare`: ES2022 class fields would otherwise reset what the base constructor registered.
-  for (const [key, property] of outputs) {
-    const type = tsType(schema, property, 'output');
-    text += docComment(property.description, '  ');
-    text += `  public declare readonly ${key}: pulumi.Output<${required.has(key) ? type : `${type} | undefined`}>;\n`;
-  }
+  text += outputFields(schema, spec);
   text += `\n  /**\n   * Create a ${name} resource with the given unique name, arguments, and options.\n   *\n`;
   text += `   * @param name The _unique_ name of the resource.\n   * @param args The arguments to use to populate this resource's properties.\n   * @param opts A bag of options that control this resource's behavior.\n   */\n`;
   const argsOptional = requiredInputs.length === 0 ? '?' : '';
   text += `  constructor(name: string, args${argsOptional}: ${name}Args, opts?: pulumi.CustomResourceOptions) {\n`;
   text += `    let resourceInputs: pulumi.Inputs = {};\n    opts = opts || {};\n    if (!opts.id) {\n`;
-  for (const key of requiredInputs) {
-    text += `      if ((!args || args.${key} === undefined) && !opts.urn) {\n        throw new Error("Missing required property '${key}'");\n      }\n`;
-  }
-  for (const [key, property] of inputs) {
-    let value = `args ? args.${key} : undefined`;
-    if (property.default !== undefined) value = `(${value}) ?? ${literal(property.default)}`;
-    if (property.secret === true) value = `args?.${key} ? pulumi.secret(args.${key}) : undefined`;
-    text += `      resourceInputs['${key}'] = ${value};\n`;
-  }
-  for (const [key] of outputs) {
-    if (spec.inputProperties[key] === undefined) text += `      resourceInputs['${key}'] = undefined /*out*/;\n`;
-  }
+  text += requiredInputChecks(spec, '      ');
+  text += inputAssignments(spec, 'resourceInputs', '      ', true);
+  for (const key of outputOnlyKeys(spec)) text += `      resourceInputs['${key}'] = undefined /*out*/;\n`;
   text += `    } else {\n`;
-  for (const [key] of outputs) text += `      resourceInputs['${key}'] = undefined /*out*/;\n`;
+  for (const key of outputs) text += `      resourceInputs['${key}'] = undefined /*out*/;\n`;
   text += `    }\n`;
   text += `    opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);\n`;
   if (secretOutputs.length > 0) {
-    text += `    const secretOpts = { additionalSecretOutputs: [${secretOutputs.map((key) => `'${key}'`).join(', ')}] };\n`;
+    text += `    const secretOpts = { additionalSecretOutputs: [${quotedList(secretOutputs)}] };\n`;
     text += `    opts = pulumi.mergeOptions(opts, secretOpts);\n`;
   }
   if (replaceOnChanges.length > 0) {
-    text += `    const replaceOnChanges = { replaceOnChanges: [${replaceOnChanges.map((key) => `'${key}'`).join(', ')}] };\n`;
+    text += `    const replaceOnChanges = { replaceOnChanges: [${quotedList(replaceOnChanges)}] };\n`;
     text += `    opts = pulumi.mergeOptions(opts, replaceOnChanges);\n`;
   }
   text += `    super(${name}.__pulumiType, name, resourceInputs, opts);\n  }\n}\n\n`;

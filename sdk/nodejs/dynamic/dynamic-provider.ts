@@ -28,7 +28,9 @@ function loadRuntime(): Runtime {
   try {
     return require(RUNTIME_PACKAGE_PATH) as Runtime;
   } catch (error) {
-    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+    // Only when the package itself is not installed here; a missing dependency of it is the real error.
+    const missing = error as { code?: string; message?: string };
+    if (missing.code !== 'MODULE_NOT_FOUND' || !String(missing.message).includes(`'${RUNTIME_PACKAGE_PATH}'`)) throw error;
     return require(RUNTIME_FILE_PATH) as Runtime;
   }
 }
