@@ -1,9 +1,7 @@
 import { ApiError, PartialCreateError } from '../errors';
 import { info, providerOf } from '../provider';
-import { checkResource } from './check';
-import { diffResource } from './diff';
 import type { ResourceLifecycle } from './types';
-import { deleteVm, readVm, settleNewVm, updateVmInPlace, vmVolatileOutputs } from './vm-common';
+import { readVm, settleNewVm, vmResourceParts } from './vm-common';
 
 /**
  * `vers:index:VmBranch` / `vers_vm_branch`: a new VM branched from a running
@@ -17,13 +15,7 @@ const TOKEN = 'vers:index:VmBranch';
 export const vmBranch: ResourceLifecycle = {
   token: TOKEN,
 
-  async check(news) {
-    return checkResource(TOKEN, news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffResource(TOKEN, olds, news, { volatileOutputs: vmVolatileOutputs });
-  },
+  ...vmResourceParts(TOKEN),
 
   async create(inputs, ctx) {
     const sourceVmId = inputs.sourceVmId as string;
@@ -56,14 +48,5 @@ export const vmBranch: ResourceLifecycle = {
       if (typeof result.outs.keepPaused !== 'boolean') result.outs.keepPaused = false;
     }
     return result;
-  },
-
-  async update(id, olds, news, ctx) {
-    const { changedKeys } = await this.diff(id, olds, news);
-    return updateVmInPlace(id, olds, news, ctx, changedKeys);
-  },
-
-  async delete(id, _olds, ctx) {
-    await deleteVm(id, ctx);
   },
 };

@@ -1,7 +1,9 @@
 import { waitForVmState, withoutRequestToken, type Vm } from '../client';
 import { NotFoundError, PartialCreateError, ProviderError } from '../errors';
 import { info, providerOf, type VersProvider } from '../provider';
-import type { JsonValue, LifecycleContext, PropertyBag, ReadResult } from './types';
+import { checkResource } from './check';
+import { diffResource } from './diff';
+import type { DiffResult, JsonValue, LifecycleContext, PropertyBag, ReadResult, ResourceLifecycle } from './types';
 
 /**
  * What Vm, VmBranch and VmRestore share: the connection outputs of a VM,
@@ -190,3 +192,18 @@ export function vmVolatileOutputs(changedKeys: readonly string[]): string[] {
 }
 
 export { stringMap, desiredStateOf };
+
+/**
+ * check, diff, update and delete of a VM resource whose only in-place
+ * changes are labels and desired state (VmRestore, VmBranch).
+ */
+export function vmResourceParts(token: string): Pick<ResourceLifecycle, 'check' | 'diff' | 'update' | 'delete'> {
+  const diff = async (_id: string, olds: PropertyBag, news: PropertyBag): Promise<DiffResult> =>
+    diffResource(token, olds, news, { volatileOutputs: vmVolatileOutputs });
+  return {
+    check: async (news) => checkResource(token, news),
+    diff,
+    update: async (id, olds, news, ctx) => updateVmInPlace(id, olds, news, ctx, (await diff(id, olds, news)).changedKeys),
+    delete: async (id, _olds, ctx) => deleteVm(id, ctx),
+  };
+}

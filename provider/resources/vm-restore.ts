@@ -1,8 +1,6 @@
 import { info, providerOf } from '../provider';
-import { checkResource } from './check';
-import { diffResource } from './diff';
 import type { ResourceLifecycle } from './types';
-import { deleteVm, readVm, settleNewVm, updateVmInPlace, vmVolatileOutputs } from './vm-common';
+import { readVm, settleNewVm, vmResourceParts } from './vm-common';
 
 /**
  * `vers:index:VmRestore` / `vers_vm_restore`: a new VM restored from a commit.
@@ -15,13 +13,7 @@ const TOKEN = 'vers:index:VmRestore';
 export const vmRestore: ResourceLifecycle = {
   token: TOKEN,
 
-  async check(news) {
-    return checkResource(TOKEN, news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffResource(TOKEN, olds, news, { volatileOutputs: vmVolatileOutputs });
-  },
+  ...vmResourceParts(TOKEN),
 
   async create(inputs, ctx) {
     const commitId = inputs.commitId as string;
@@ -37,14 +29,5 @@ export const vmRestore: ResourceLifecycle = {
     // An imported VM learns its commit from the metadata.
     if (result !== undefined && typeof result.outs.commitId !== 'string') result.outs.commitId = result.outs.parentCommitId ?? '';
     return result;
-  },
-
-  async update(id, olds, news, ctx) {
-    const { changedKeys } = await this.diff(id, olds, news);
-    return updateVmInPlace(id, olds, news, ctx, changedKeys);
-  },
-
-  async delete(id, _olds, ctx) {
-    await deleteVm(id, ctx);
   },
 };
