@@ -17,10 +17,19 @@ import type * as runtime from './run-lifecycle';
  * - results are plain JSON, inputs echoed into outputs (the host does not).
  */
 
-/** The runtime module as the package exports it: `@hdr/vers/<build dir>/sdk/nodejs/dynamic/run-lifecycle`. */
-const RUNTIME_PACKAGE_PATH = `@hdr/vers/${relative(repoRoot(), join(__dirname, 'run-lifecycle')).split('\\').join('/')}`;
-/** The same module by absolute path, for programs that use a checkout rather than an installed package. */
+/** The runtime module by absolute path, for programs that use a checkout rather than an installed package. */
 const RUNTIME_FILE_PATH = join(__dirname, 'run-lifecycle');
+/** The same module as the package exports it: `@hdr/vers/<build dir>/sdk/nodejs/dynamic/run-lifecycle`. */
+const RUNTIME_PACKAGE_PATH = packagePathOf(RUNTIME_FILE_PATH);
+
+function packagePathOf(file: string): string {
+  try {
+    return `@hdr/vers/${relative(repoRoot(), file).split('\\').join('/')}`;
+  } catch {
+    // Not inside the @hdr/vers package (a vendored copy): the absolute path is all there is.
+    return file;
+  }
+}
 
 type Runtime = typeof runtime;
 
