@@ -84,11 +84,15 @@ export async function runCommand(connection: SshConnection, command: string, opt
     channel.end();
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    channel.on('exit', (code: number | null, signalName?: string) => {
-      exitCode = typeof code === 'number' ? code : null;
-      if (typeof signalName === 'string') exitSignal = signalName;
-    });
-    channel.on('close', () => {
+    const recordExit = (code: unknown, signalName: unknown): void => {
+      if (typeof code === 'number') exitCode = code;
+      else if (typeof signalName === 'string') exitSignal = signalName.replace(/^SIG/, '');
+    };
+    channel.on('exit', recordExit);
+    channel.on('close', (code: unknown, signalName: unknown) => {
+      // The exit status may have arrived in the same packet batch as the exec reply, before the
+      // 'exit' listener above existed; ssh2 repeats it as the arguments of 'close'.
+      if (exitCode === null && exitSignal === undefined) recordExit(code, signalName);
       // A channel that closes without an exit status (sshd killed, session dropped) is a failure, not success.
       if (exitCode === null && exitSignal === undefined) {
         if (connection.closed) {

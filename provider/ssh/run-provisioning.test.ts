@@ -146,6 +146,25 @@ describe('provisioning over one SSH-over-TLS connection', () => {
     expect(error.exitCode === 143 || error.signal === 'TERM').toBe(true);
   });
 
+  test('an exit status that arrives in the same burst as the exec reply is not lost', async () => {
+    const instant = await startSshOverTlsServer({ instantReply: (command) => (command.includes('instant') ? { stdout: 'fast\n', exitCode: 7 } : undefined) });
+    try {
+      const config = resolveProviderConfig({ baseUrl: 'http://127.0.0.1:1', vmDomain: instant.vmDomain, sshGateway: `127.0.0.1:${instant.gateway.port}`, tlsCaFile: instant.caFile }, {});
+      const fast = await connectSsh(sshTargetFor(config, VM_ID), { privateKey: instant.clientPrivateKey });
+      try {
+        for (let i = 0; i < 20; i++) {
+          const stdout: string[] = [];
+          await expect(runCommand(fast, 'instant', { onStdoutLine: (line) => stdout.push(line) })).resolves.toEqual({ exitCode: 7, stderrTail: '' });
+          expect(stdout).toEqual(['fast']);
+        }
+      } finally {
+        fast.close();
+      }
+    } finally {
+      await instant.close();
+    }
+  });
+
   test('commands get no stdin, so a command reading it does not hang', async () => {
     await expect(runCommand(connection, 'cat; echo done', { onStdoutLine: (line) => lines.push({ level: 'info', message: line, at: 0 }) })).resolves.toMatchObject({ exitCode: 0 });
     expect(lines.map((l) => l.message)).toEqual(['done']);

@@ -16,6 +16,12 @@ export interface SshOverTlsServerOptions {
   dropFirstConnections?: number;
   /** Reuse a PKI (to test an unknown CA, pass a different one to the client). */
   pki?: TestPki;
+  /**
+   * Answer matching commands without running anything: output, exit status,
+   * EOF and close written at once, so they reach the client in one burst
+   * together with the exec reply (a race a slow real sshd hits sometimes).
+   */
+  instantReply?: (command: string) => { stdout: string; exitCode: number } | undefined;
 }
 
 export interface SshOverTlsServer {
@@ -80,7 +86,21 @@ export async function startSshOverTlsServer(options: SshOverTlsServerOptions = {
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         session.on('exec', (accept, _reject, info) => {
+          const instant = options.instantReply?.(info.command);
+          if (instant !== undefined) for (const socket of sockets) socket.cork();
           const channel = accept();
+          if (instant !== undefined) {
+            // Corked since before accept(), so the exec reply and everything after it leave in one TLS record.
+            process.nextTick(() => {
+              channel.write(instant.stdout);
+              channel.exit(instant.exitCode);
+              channel.end();
+              process.nextTick(() => {
+                for (const socket of sockets) socket.uncork();
+              });
+            });
+            return;
+          }
           // Own process group, so killing it takes the command's children (bash, sleep…) too, as sshd's session teardown does.
           const child = spawn('/bin/sh', ['-c', info.command], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
           children.add(child);
