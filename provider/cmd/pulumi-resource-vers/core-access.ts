@@ -35,6 +35,6 @@ export function configureProvider(input: ProviderConfigInput, env: NodeJS.Proces
   return loadProviderModule().configureProvider(input, env);
 }
 
-export function checkProviderConfig(input: ProviderConfigInput): CheckFailure[] {
-  return loadProviderModule().checkProviderConfig(input);
+export function checkProviderConfig(input: ProviderConfigInput, env: NodeJS.ProcessEnv): CheckFailure[] {
+  return loadProviderModule().checkProviderConfig(input, env);
 }

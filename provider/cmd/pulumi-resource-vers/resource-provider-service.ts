@@ -112,7 +112,7 @@ export class ResourceProviderService {
     const translated = configFromProperties(news.bag);
     const failures = [...translated.failures];
     if (failures.length === 0) {
-      for (const failure of core.checkProviderConfig(translated.input)) {
+      for (const failure of core.checkProviderConfig(translated.input, this.env)) {
         failures.push({ property: configPropertyOf(failure.property), reason: this.redact(failure.reason) });
       }
     }
@@ -144,6 +144,7 @@ export class ResourceProviderService {
       throw new ConfigError(first.property, `${first.property} ${first.reason}`);
     }
     if (typeof translated.input.apiKey === 'string') this.apiKey = translated.input.apiKey;
+    // A second Configure replaces the provider; calls still running keep the one they started with.
     this.provider = core.configureProvider(translated.input, this.env);
     const response = new pb.ConfigureResponse();
     response.setAcceptsecrets(true);
@@ -259,6 +260,12 @@ export class ResourceProviderService {
     const result = await fn.invoke(args.bag, this.context('', 0));
     response.setReturn(toStruct(toWire(result)));
     return response;
+  }
+
+  /** Release the configured provider's connections (shutdown). */
+  close(): void {
+    (this.provider as { close?: () => void } | undefined)?.close?.();
+    this.provider = undefined;
   }
 
   // ---- helpers -----------------------------------------------------------

@@ -77,6 +77,7 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
         const timer = setTimeout(() => server.forceShutdown(), 2000);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          service.close();
           engineLog.close();
           resolve();
         });
