@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { type Attributes, type Connection, type ParsedKey, Server as SshServer, type SFTPWrapper, utils as sshUtils } from 'ssh2';
+import { generateEd25519KeyPair } from '../../emulator/models/vm-keys';
 import { makeTestPki, type TestPki } from './test-pki';
 
 const { OPEN_MODE, STATUS_CODE, flagsToString } = sshUtils.sftp;
@@ -189,17 +190,8 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-/**
- * An Ed25519 key pair in OpenSSH format. ssh2 1.17's generator drops a
- * leading zero byte of the public key about once in 200 keys, producing a
- * key its own parser rejects; such keys are simply generated again.
- */
-export function generateEd25519(): { private: string; public: string } {
-  for (;;) {
-    const pair = sshUtils.generateKeyPairSync('ed25519');
-    if (!(sshUtils.parseKey(pair.private) instanceof Error) && !(sshUtils.parseKey(pair.public) instanceof Error)) return pair;
-  }
-}
+/** An Ed25519 key pair in OpenSSH format (see generateEd25519KeyPair for ssh2's key bug). */
+export const generateEd25519 = generateEd25519KeyPair;
 
 /** Just enough of an SFTP server for uploads: open/write/close, stat, mkdir, chmod. */
 function serveSftp(sftp: SFTPWrapper, root: string): void {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import { generateEd25519KeyPair } from '../../emulator/models/vm-keys';
 
 /** A VM's key material as vers-local hands it out: an ed25519 client key pair and a host key. */
 export interface VmKeys {
@@ -18,8 +18,8 @@ export interface VmKeys {
 
 /** Generate a VM's keys with ssh2 (the format vers-local serves) and write the client key for `ssh -i`. */
 export function generateVmKeys(dir: string, name: string): VmKeys {
-  const client = utils.generateKeyPairSync('ed25519');
-  const host = utils.generateKeyPairSync('ed25519');
+  const client = generateEd25519KeyPair();
+  const host = generateEd25519KeyPair();
   const privateKeyPath = join(dir, `${name}.pem`);
   writeFileSync(privateKeyPath, client.private, { mode: 0o600 });
   return { authorizedKey: client.public, privateKey: client.private, privateKeyPath, hostKeyOpenSsh: host.private, hostPublicKey: host.public };
