@@ -10,7 +10,10 @@ import { containsUnknown } from './unknown';
  *   except when the old value was never known (an imported resource), where
  *   replacing would destroy what the user just adopted;
  * - resource-specific rules add replacements (`extraReplaces`) and name the
- *   outputs an in-place change recomputes (`volatileOutputs`).
+ *   outputs an in-place change recomputes (`volatileOutputs`);
+ * - inputs the Vers API cannot report (`unreported`, such as a VM's sizes)
+ *   are absent after an import; an absent old value of those is adopted
+ *   from the configuration, not a change (so imports plan clean).
  */
 export interface DiffRules {
   /** Extra replacement rules for changed properties, e.g. a smaller disk. */
@@ -18,6 +21,8 @@ export interface DiffRules {
   /** Outputs that an in-place update of these keys recomputes. */
   volatileOutputs?: (changedKeys: readonly string[]) => string[];
   deleteBeforeReplace?: boolean;
+  /** Inputs no API call reports back; absent only after an import. */
+  unreported?: readonly string[];
 }
 
 export function diffResource(token: string, olds: PropertyBag, news: PropertyBag, rules: DiffRules = {}): DiffResult {
@@ -28,6 +33,7 @@ export function diffResource(token: string, olds: PropertyBag, news: PropertyBag
     const newValue = news[key];
     if (newValue === undefined || newValue === null) continue;
     const oldValue = olds[key];
+    if (oldValue === undefined && rules.unreported?.includes(key) === true) continue;
     const unknown = containsUnknown(newValue);
     if (!unknown && oldValue !== undefined && jsonEqual(oldValue, newValue)) continue;
     changedKeys.push(key);

@@ -15,7 +15,8 @@ const TOKEN = 'vers:index:VmBranch';
 export const vmBranch: ResourceLifecycle = {
   token: TOKEN,
 
-  ...vmResourceParts(TOKEN),
+  // keepPaused only mattered when branching; an imported branch cannot know it.
+  ...vmResourceParts(TOKEN, ['keepPaused']),
 
   async create(inputs, ctx) {
     const sourceVmId = inputs.sourceVmId as string;
@@ -45,7 +46,6 @@ export const vmBranch: ResourceLifecycle = {
         const metadata = await providerOf(ctx).client.getVmMetadata(id, { signal: ctx.signal });
         result.outs.sourceVmId = metadata.grandparent_vm_id ?? '';
       }
-      if (typeof result.outs.keepPaused !== 'boolean') result.outs.keepPaused = false;
     }
     return result;
   },

@@ -27,9 +27,6 @@ async function readCommit(provider: VersProvider, commitId: string, signal: Abor
 function commitOutputs(entity: VmCommitEntity, base: PropertyBag): PropertyBag {
   return {
     vmId: entity.parent_vm_id ?? '',
-    keepPaused: false,
-    triggers: {},
-    deleteOnDestroy: false,
     ...base,
     commitId: entity.id,
     name: entity.name,
@@ -48,7 +45,9 @@ export const vmCommit: ResourceLifecycle = {
   },
 
   async diff(_id, olds, news) {
-    return diffResource(TOKEN, olds, news);
+    // How a commit was taken and what the configuration attaches to it are not
+    // recorded by Vers: an imported commit adopts them from the configuration.
+    return diffResource(TOKEN, olds, news, { unreported: ['keepPaused', 'triggers', 'deleteOnDestroy'] });
   },
 
   async create(inputs, ctx) {

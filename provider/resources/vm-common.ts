@@ -197,9 +197,9 @@ export { stringMap, desiredStateOf };
  * check, diff, update and delete of a VM resource whose only in-place
  * changes are labels and desired state (VmRestore, VmBranch).
  */
-export function vmResourceParts(token: string): Pick<ResourceLifecycle, 'check' | 'diff' | 'update' | 'delete'> {
+export function vmResourceParts(token: string, unreported: readonly string[] = []): Pick<ResourceLifecycle, 'check' | 'diff' | 'update' | 'delete'> {
   const diff = async (_id: string, olds: PropertyBag, news: PropertyBag): Promise<DiffResult> =>
-    diffResource(token, olds, news, { volatileOutputs: vmVolatileOutputs });
+    diffResource(token, olds, news, { volatileOutputs: vmVolatileOutputs, unreported });
   return {
     check: async (news) => checkResource(token, news),
     diff,

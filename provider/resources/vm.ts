@@ -17,6 +17,8 @@ const TOKEN = 'vers:index:Vm';
 const ROOT_DEFAULTS = { vcpuCount: 1, memSizeMib: 512, fsSizeMib: 1024, imageName: 'default' } as const;
 /** What a restored VM inherits from its commit, so it cannot be set alongside `fromCommit`. */
 const INHERITED = ['vcpuCount', 'memSizeMib', 'fsSizeMib', 'imageName'] as const;
+/** Inputs the Vers API does not report, so an imported VM cannot know them. */
+const UNREPORTED = [...INHERITED, 'waitBoot'] as const;
 
 function crossFieldRules(inputs: PropertyBag): CheckFailure[] {
   if (!isSet(inputs.fromCommit)) return [];
@@ -47,6 +49,7 @@ export const vm: ResourceLifecycle = {
       extraReplaces: (key, oldValue, newValue) =>
         key === 'fsSizeMib' && oldValue !== undefined && (isUnknown(newValue) || isSmallerDisk(oldValue, newValue)),
       volatileOutputs: vmVolatileOutputs,
+      unreported: UNREPORTED,
     });
   },
 
@@ -77,7 +80,10 @@ export const vm: ResourceLifecycle = {
   },
 
   async read(id, olds, ctx) {
-    return readVm(id, olds, ctx);
+    const result = await readVm(id, olds, ctx);
+    // Import: a VM with a parent commit was restored from it.
+    if (result !== undefined && olds === undefined && result.outs.parentCommitId !== '') result.outs.fromCommit = result.outs.parentCommitId ?? '';
+    return result;
   },
 
   async update(id, olds, news, ctx) {

@@ -186,6 +186,11 @@ describe('the Pulumi engine protocol against vers-local', () => {
       expect(checked.failures).toEqual([]);
       const diff = await plugin.diff(VM, 'adopted', vmId, read.properties, checked.inputs);
       expect(diff.replaces).toEqual([]);
+      // `pulumi import` with the program's own sizes plans clean: what Vers cannot report is adopted.
+      const program = await plugin.check(VM, 'adopted', { vcpuCount: 1, memSizeMib: 512, fsSizeMib: 1024, labels: { owner: 'ops' } }, read.inputs);
+      expect(program.failures).toEqual([]);
+      const importDiff = await plugin.diff(VM, 'adopted', vmId, read.properties, program.inputs);
+      expect(importDiff.changes).toBe('none');
     } finally {
       await plugin.delete(VM, 'adopted', vmId, {});
     }

@@ -169,7 +169,9 @@ export class ResourceProviderService {
 
   async diff(request: pb.DiffRequest): Promise<pb.DiffResponse> {
     const lifecycle = lifecycleFor(typeOf(request.getType(), request.getUrn()));
-    const olds = fromWire(request.getOlds()?.toJavaScript()).bag;
+    // Inputs the API cannot report are missing from an imported resource's
+    // outputs; the engine's recorded inputs still know what they were set to.
+    const olds = { ...fromWire(request.getOldInputs()?.toJavaScript()).bag, ...fromWire(request.getOlds()?.toJavaScript()).bag };
     const news = fromWire(request.getNews()?.toJavaScript()).bag;
     const result = await lifecycle.diff(request.getId(), olds, news);
     return diffResponse(withoutIgnored(result, request.getIgnorechangesList()), olds);
