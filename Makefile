@@ -16,13 +16,19 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 
 install: $(NODE_MODULES_STAMP)
 
+# Compiles the committed sources (generated files included: tests fail when
+# they are stale) and writes dist/terraform.rc with the dev_overrides block.
 build: install
 	node node_modules/typescript/bin/tsc -p tsconfig.json
-	@if [ -f dist/tfbridge/generate.js ]; then node dist/tfbridge/generate.js; fi
-	@if [ -f dist/tfbridge/dev-overrides.js ]; then node dist/tfbridge/dev-overrides.js; fi
+	node dist/tfbridge/dev-overrides.js
 
-# Regenerate everything derived from schema.json (Terraform schema, docs).
+# Regenerate everything derived from schema.json (Terraform schema, Pulumi SDK,
+# docs), then compile again. Run after editing schema.json; commit the result.
 generate: build
+	node dist/tfbridge/generate.js
+	node dist/sdk/nodejs/codegen/generate.js
+	node node_modules/typescript/bin/tsc -p tsconfig.json
+	@if [ -f dist/tfbridge/docs.js ]; then node dist/tfbridge/docs.js; fi
 
 test: build
 	@bash scripts/check-test-prerequisites.sh
@@ -36,7 +42,7 @@ bench: build
 	bash scripts/bench.sh
 
 docs: build
-	@if [ -f dist/tfbridge/docs.js ]; then node dist/tfbridge/docs.js; else echo "docs generator not built yet"; exit 1; fi
+	node dist/tfbridge/docs.js
 
 # vers-local in the foreground, as users run it offline.
 emulator: build
