@@ -31,7 +31,10 @@ function main(): void {
   const root = repoRoot();
   const names = JSON.parse(readFileSync(join(root, 'tfbridge', 'generated', 'name-map.json'), 'utf8')) as NameMap;
   mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(join(root, 'dist', 'terraform.rc'), devOverridesCliConfig({ [names.providerSource]: join(root, 'bin') }));
+  const config = devOverridesCliConfig({ [names.providerSource]: join(root, 'bin') });
+  const path = join(root, 'dist', 'terraform.rc');
+  writeFileSync(path, config);
+  process.stdout.write(`Terraform CLI configuration with dev_overrides written to ${path}:\n\n${config}\nUse it with:  export TF_CLI_CONFIG_FILE=${path}\n`);
 }
 
 if (require.main === module) main();
