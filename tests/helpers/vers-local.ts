@@ -262,7 +262,9 @@ function compiledRoot(): string {
 export async function startVersLocal(options: StartVersLocalOptions = {}): Promise<VersLocalProcess> {
   const args = ['--api-port', '0', '--gateway-port', '0', ...(options.args ?? [])];
   const ownsStateDir = !args.includes('--state-dir') && options.env?.VERS_LOCAL_STATE_DIR === undefined;
-  const child = spawn(join(repoRoot(), 'bin', 'vers-local'), args, {
+  // setpriv: if the test process dies without stopping it (jest killed, a crash), vers-local
+  // gets SIGTERM and removes its VMs instead of running on as an orphan.
+  const child = spawn('setpriv', ['--pdeathsig', 'SIGTERM', join(repoRoot(), 'bin', 'vers-local'), ...args], {
     env: { ...process.env, VERS_LOCAL_DIST: compiledRoot(), ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
