@@ -1,0 +1,59 @@
+# The golden image pipeline: boot a base VM, provision it, commit it, and
+# restore identical workers from that commit. Editing scripts/bootstrap.sh
+# re-provisions the base VM in place, takes a new commit and replaces the
+# workers.
+
+terraform {
+  required_providers {
+    vers = { source = "hdr/vers" }
+  }
+}
+
+# Settings come from VERS_API_KEY, VERS_BASE_URL, ... (see docs/index.md).
+provider "vers" {}
+
+resource "vers_vm" "golden_base" {
+  vcpu_count   = 2
+  mem_size_mib = 4096
+  fs_size_mib  = 8192
+  wait_boot    = true
+  labels       = { role = "golden-base" }
+}
+
+# docs:example resource.vers_provision
+resource "vers_provision" "golden_setup" {
+  vm_id = vers_vm.golden_base.id
+
+  # The provider hashes source files: editing bootstrap.sh provisions again.
+  file {
+    source      = "${path.module}/scripts/bootstrap.sh"
+    destination = "/tmp/bootstrap.sh"
+    mode        = "0755"
+  }
+
+  commands = ["bash /tmp/bootstrap.sh"]
+}
+# docs:end
+
+# docs:example resource.vers_vm_commit
+resource "vers_vm_commit" "golden" {
+  vm_id = vers_vm.golden_base.id
+  name  = "golden"
+  # Leave the base VM running: a VM paused by the commit would be resumed by
+  # the next plan (its desired_state is "running"), and provisioning again
+  # needs it running.
+  keep_paused = false
+  # Provisioning again happens in place (same id), so the commit follows the
+  # bootstrap script's hash: a new script takes a new commit.
+  triggers   = { bootstrap = vers_provision.golden_setup.file[0].sha256 }
+  depends_on = [vers_provision.golden_setup]
+}
+# docs:end
+
+# docs:example resource.vers_vm_restore
+resource "vers_vm_restore" "worker" {
+  count     = var.worker_count
+  commit_id = vers_vm_commit.golden.commit_id
+  labels    = { role = "worker", index = tostring(count.index) }
+}
+# docs:end
