@@ -1,0 +1,293 @@
+import { join } from 'node:path';
+import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
+import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
+import { apply, destroy, plan, stateInstance, terraformOk, versLocalWorkspace, vmIds } from './harness/vers-local-terraform';
+
+/**
+ * Terraform end to end against vers-local, beyond the happy path: drift (a VM
+ * deleted behind Terraform's back), adoption (`terraform import` and
+ * `import {}` blocks), in-place updates (pause, a larger disk, labels) and a
+ * failing provisioning command. One vers-local for the file; each scenario
+ * has its own workspace and leaves no VM behind.
+ */
+
+const terraform = findTerraform();
+const BUILD_ROOT = join(__dirname, '..', '..');
+const suite = terraform === undefined ? describe.skip : describe;
+if (terraform === undefined) announceSkip('tests/tfbridge/e2e-lifecycle.test.ts');
+
+const PROVIDER = `
+terraform {
+  required_providers {
+    vers = { source = "hdr/vers" }
+  }
+}
+
+provider "vers" {}
+`;
+
+suite('terraform against vers-local: drift, import, in-place updates and failing provisioning', () => {
+  let local: VersLocalProcess;
+  const workspaces: TerraformWorkspace[] = [];
+
+  beforeAll(async () => {
+    local = await startVersLocal();
+  });
+
+  afterEach(async () => {
+    while (workspaces.length > 0) workspaces.pop()!.dispose();
+    // A failed scenario must not leave VMs that eat the next one's quota.
+    await local.admin('POST', '/reset');
+  });
+
+  afterAll(async () => {
+    const report = await local?.stop();
+    expect(report?.exitCode ?? 0).toBe(0);
+  });
+
+  function workspace(hcl: string): TerraformWorkspace {
+    const created = versLocalWorkspace(terraform as string, local, BUILD_ROOT);
+    workspaces.push(created);
+    created.writeConfig(`${PROVIDER}\n${hcl}`);
+    return created;
+  }
+
+  /** A root VM made with the API, as someone outside Terraform would. */
+  async function rootVmOutsideTerraform(labels: Record<string, string>): Promise<string> {
+    const res = await local.api('POST', '/vm/new_root?wait_boot=true', { json: { vm_config: { labels } } });
+    expect(res.status).toBe(201);
+    return res.json<{ vm_id: string }>().vm_id;
+  }
+
+  async function commitOutsideTerraform(vmId: string): Promise<string> {
+    const res = await local.api('POST', `/vm/${vmId}/commit`, { json: {} });
+    expect(res.status).toBe(201);
+    return res.json<{ commit_id: string }>().commit_id;
+  }
+
+  async function sshOk(vmId: string, command: string): Promise<string> {
+    const run = await local.ssh(vmId, command);
+    if (run.code !== 0) throw new Error(`ssh into ${vmId} (${command}) exited ${run.code}: ${run.stderr}`);
+    return run.stdout;
+  }
+
+  test('a VM deleted behind Terraform\'s back is planned for re-creation, with its provisioning, and apply re-creates both', async () => {
+    const ws = workspace(`
+resource "vers_vm" "drifter" {
+  labels = { scenario = "drift" }
+}
+
+resource "vers_provision" "marker" {
+  vm_id    = vers_vm.drifter.id
+  commands = ["echo provisioned > /root/marker"]
+}
+`);
+    expect(await apply(ws)).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
+    const original = String(stateInstance(ws, 'vers_vm.drifter').attributes.id);
+    expect((await local.api('DELETE', `/vm/${original}`)).status).toBe(200);
+
+    const planned = await plan(ws);
+    expect(planned.code).toBe(2);
+    expect(planned.output).toContain('vers_vm.drifter has been deleted');
+    expect(planned.output).toContain('vers_vm.drifter will be created');
+    expect(planned.output).toContain('vers_provision.marker will be created');
+    expect(planned.output).toContain('Plan: 2 to add, 0 to change, 0 to destroy.');
+
+    expect(await apply(ws)).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
+    const recreated = String(stateInstance(ws, 'vers_vm.drifter').attributes.id);
+    expect(recreated).not.toBe(original);
+    expect(stateInstance(ws, 'vers_provision.marker').attributes.vm_id).toBe(recreated);
+    expect(await sshOk(recreated, 'cat /root/marker')).toBe('provisioned\n');
+    expect(await vmIds(local)).toEqual([recreated]);
+
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
+    expect(await vmIds(local)).toEqual([]);
+  });
+
+  test('terraform import adopts an existing VM and commit: the state holds what Vers reports, nothing is replaced, and one apply converges', async () => {
+    const vmId = await rootVmOutsideTerraform({ owner: 'import-test' });
+    const commitId = await commitOutsideTerraform(vmId);
+    const ws = workspace(`
+resource "vers_vm" "adopted" {
+  labels = { owner = "import-test" }
+}
+
+resource "vers_vm_commit" "adopted" {
+  vm_id = vers_vm.adopted.id
+}
+`);
+    expect(await terraformOk(ws, ['import', '-no-color', 'vers_vm.adopted', vmId])).toContain('Import successful!');
+    expect(await terraformOk(ws, ['import', '-no-color', 'vers_vm_commit.adopted', commitId])).toContain('Import successful!');
+    expect(stateInstance(ws, 'vers_vm.adopted').attributes).toMatchObject({
+      id: vmId,
+      state: 'running',
+      desired_state: 'running',
+      labels: { owner: 'import-test' },
+      ssh_host: `${vmId}.${local.ready.vm_domain}`,
+      parent_commit_id: '',
+    });
+    expect(String(stateInstance(ws, 'vers_vm.adopted').attributes.ssh_private_key)).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, commit_id: commitId, vm_id: vmId });
+
+    // Vers does not report a VM's sizes or how a commit was taken: the
+    // configuration's values are adopted (recorded in place at most), never a replacement.
+    const planned = await plan(ws);
+    expect(planned.output).not.toContain('must be replaced');
+    expect(planned.output).not.toContain('will be destroyed');
+    expect(planned.output).not.toContain('will be created');
+    const applied = await apply(ws);
+    expect(applied).toMatch(/Apply complete! Resources: 0 added, [0-2] changed, 0 destroyed\./);
+    expect(stateInstance(ws, 'vers_vm.adopted').attributes).toMatchObject({ id: vmId, vcpu_count: 1, mem_size_mib: 512 });
+    expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, keep_paused: false, delete_on_destroy: false });
+    const converged = await plan(ws);
+    expect(converged.output).toContain('No changes.');
+    expect(converged.code).toBe(0);
+
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
+    expect(await vmIds(local)).toEqual([]);
+    // The commit outlives the resource (delete_on_destroy defaults to false).
+    expect((await local.api('GET', `/vm/commits/${commitId}/parents`)).status).toBe(200);
+  });
+
+  test('import blocks adopt a restored VM and a commit in one apply, after which the plan is empty', async () => {
+    const rootId = await rootVmOutsideTerraform({});
+    const commitId = await commitOutsideTerraform(rootId);
+    const restored = await local.api('POST', '/vm/from_commit', { json: { commit_id: commitId } });
+    expect(restored.status).toBe(201);
+    const restoredId = restored.json<{ vm_id: string }>().vm_id;
+    const ws = workspace(`
+import {
+  to = vers_vm_restore.adopted
+  id = "${restoredId}"
+}
+
+import {
+  to = vers_vm_commit.adopted
+  id = "${commitId}"
+}
+
+resource "vers_vm_commit" "adopted" {
+  vm_id = "${rootId}"
+}
+
+resource "vers_vm_restore" "adopted" {
+  commit_id = vers_vm_commit.adopted.commit_id
+}
+`);
+    const planned = await plan(ws);
+    expect(planned.code).toBe(2);
+    expect(planned.output).toContain(`vers_vm_restore.adopted will be imported`);
+    expect(planned.output).toContain(`(imported from "${commitId}")`);
+    expect(planned.output).not.toContain('must be replaced');
+    expect(planned.output).toMatch(/Plan: 2 to import, 0 to add, [01] to change, 0 to destroy\./);
+
+    expect(await apply(ws)).toMatch(/Apply complete! Resources: 2 imported, 0 added, [01] changed, 0 destroyed\./);
+    expect(stateInstance(ws, 'vers_vm_restore.adopted').attributes).toMatchObject({ id: restoredId, commit_id: commitId, parent_commit_id: commitId, state: 'running' });
+    expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, vm_id: rootId });
+    expect((await plan(ws)).code).toBe(0);
+
+    // Destroying deletes the adopted VM; the root VM was never Terraform's.
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
+    expect(await vmIds(local)).toEqual([rootId]);
+  });
+
+  test('pausing, a larger disk and new labels update a VM in place; a smaller disk would replace it', async () => {
+    const config = (options: { desiredState: string; fsSizeMib: number; tier: string }): string => `
+resource "vers_vm" "sized" {
+  fs_size_mib   = ${options.fsSizeMib}
+  desired_state = "${options.desiredState}"
+  labels        = { tier = "${options.tier}" }
+}
+`;
+    const ws = workspace(config({ desiredState: 'running', fsSizeMib: 1024, tier: 'small' }));
+    await apply(ws);
+    const id = String(stateInstance(ws, 'vers_vm.sized').attributes.id);
+
+    ws.writeConfig(`${PROVIDER}\n${config({ desiredState: 'paused', fsSizeMib: 2048, tier: 'large' })}`);
+    const planned = await plan(ws);
+    expect(planned.code).toBe(2);
+    expect(planned.output).toContain('vers_vm.sized will be updated in-place');
+    expect(planned.output).not.toContain('must be replaced');
+    expect(planned.output).toMatch(/desired_state\s+= "running" -> "paused"/);
+    expect(planned.output).toMatch(/fs_size_mib\s+= 1024 -> 2048/);
+    expect(planned.output).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+    expect(await apply(ws)).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(stateInstance(ws, 'vers_vm.sized').attributes).toMatchObject({
+      id,
+      state: 'paused',
+      desired_state: 'paused',
+      fs_size_mib: 2048,
+      labels: { tier: 'large' },
+    });
+    const status = (await local.api('GET', `/vm/${id}/status`)).json<{ state: string; labels: Record<string, string> }>();
+    expect(status.state).toBe('paused');
+    expect(status.labels).toMatchObject({ tier: 'large' });
+    // A paused VM that is meant to be paused is no change.
+    expect((await plan(ws)).code).toBe(0);
+
+    ws.writeConfig(`${PROVIDER}\n${config({ desiredState: 'paused', fsSizeMib: 1024, tier: 'large' })}`);
+    const shrink = await plan(ws);
+    expect(shrink.code).toBe(2);
+    expect(shrink.output).toContain('vers_vm.sized must be replaced');
+
+    // Resume in place, then destroy.
+    ws.writeConfig(`${PROVIDER}\n${config({ desiredState: 'running', fsSizeMib: 2048, tier: 'large' })}`);
+    expect(await apply(ws)).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(stateInstance(ws, 'vers_vm.sized').attributes).toMatchObject({ id, state: 'running' });
+    expect(await sshOk(id, 'echo awake')).toBe('awake\n');
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 1 destroyed.');
+    expect(await vmIds(local)).toEqual([]);
+  });
+
+  test('a failing provisioning command fails the apply with its exit code and the end of its stderr, and the next apply with the script fixed provisions', async () => {
+    const config = (commands: string[]): string => `
+resource "vers_vm" "target" {}
+
+resource "vers_provision" "setup" {
+  vm_id = vers_vm.target.id
+
+  file {
+    content     = "inline\\n"
+    destination = "/etc/e2e/inline.txt"
+    mode        = "0600"
+  }
+
+  commands = ${JSON.stringify(commands)}
+}
+`;
+    const failing = "for i in $(seq 1 40); do echo noise-$i >&2; done; echo 'boom: disk on fire' >&2; exit 7";
+    const ws = workspace(config(['echo starting', failing]));
+
+    // Create: the VM exists, the provisioning does not.
+    const first = await ws.run(['apply', '-auto-approve', '-no-color', '-compact-warnings']);
+    expect(first.code).toBe(1);
+    expect(first.output).toContain('vers_vm.target: Creation complete');
+    expect(first.output).toMatch(/exited with code 7/);
+    expect(first.output).toContain('boom: disk on fire');
+    expect(first.output).toContain('noise-40');
+    expect(first.output).not.toMatch(/noise-1\n/); // Only the tail of stderr.
+    expect(first.output).toContain('COMMAND_FAILED');
+    expect(() => stateInstance(ws, 'vers_provision.setup')).toThrow(/not in the state/);
+    const vmId = String(stateInstance(ws, 'vers_vm.target').attributes.id);
+
+    ws.writeConfig(`${PROVIDER}\n${config(['echo starting', 'echo fixed > /root/setup.txt'])}`);
+    expect(await apply(ws)).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+    expect(await sshOk(vmId, 'cat /root/setup.txt; stat -c %a /etc/e2e/inline.txt; cat /etc/e2e/inline.txt')).toBe('fixed\n600\ninline\n');
+
+    // Update: a failing re-provisioning keeps the last good state, and fixing it provisions again.
+    ws.writeConfig(`${PROVIDER}\n${config(['echo again', 'echo second try >&2; exit 3'])}`);
+    const broken = await ws.run(['apply', '-auto-approve', '-no-color', '-compact-warnings']);
+    expect(broken.code).toBe(1);
+    expect(broken.output).toMatch(/exited with code 3/);
+    expect(broken.output).toContain('second try');
+    ws.writeConfig(`${PROVIDER}\n${config(['echo again', 'echo second > /root/setup.txt'])}`);
+    const fixed = await apply(ws);
+    expect(fixed).toContain('vers_provision.setup will be updated in-place');
+    expect(fixed).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(await sshOk(vmId, 'cat /root/setup.txt')).toBe('second\n');
+    expect((await plan(ws)).code).toBe(0);
+
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
+    expect(await vmIds(local)).toEqual([]);
+  });
+});
