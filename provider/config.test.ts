@@ -163,3 +163,12 @@ describe('redact', () => {
     expect(redact('a s3cret-value b', ['s3cret-value'])).toBe('a [REDACTED] b');
   });
 });
+
+describe('boot timeout', () => {
+  test('defaults to five minutes, comes from boot_timeout or VERS_BOOT_TIMEOUT, and must be a duration', () => {
+    expect(resolveProviderConfig({}, {}).bootTimeoutMs).toBe(300_000);
+    expect(resolveProviderConfig({ bootTimeout: '90s' }, {}).bootTimeoutMs).toBe(90_000);
+    expect(resolveProviderConfig({}, { VERS_BOOT_TIMEOUT: '2m' }).bootTimeoutMs).toBe(120_000);
+    expect(() => resolveProviderConfig({ bootTimeout: 'soon' }, {})).toThrow(/boot_timeout must be a positive duration/);
+  });
+});

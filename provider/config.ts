@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { ConfigError } from './errors';
 import { stripUrlCredentials } from './client/strip-url-credentials';
+import { parseDuration } from './util/duration';
 
 /**
  * Provider configuration: what users set on the Pulumi provider / Terraform
@@ -26,6 +27,8 @@ export interface ProviderConfigInput {
   tlsCaFile?: string;
   /** Skip TLS certificate verification. Default false. Env: VERS_INSECURE_SKIP_TLS_VERIFY. */
   insecureSkipTlsVerify?: boolean;
+  /** Wait for a VM to boot, as a duration (`90s`, `10m`). Default `5m`. Env: VERS_BOOT_TIMEOUT. */
+  bootTimeout?: string;
 }
 
 export interface SshGatewayAddress {
@@ -47,12 +50,15 @@ export interface ResolvedProviderConfig {
   /** Contents of `tlsCaFile` (PEM), read once. */
   readonly tlsCaPem: string | undefined;
   readonly insecureSkipTlsVerify: boolean;
+  /** Limit for waiting on a VM to boot, ms. */
+  readonly bootTimeoutMs: number;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.vers.sh/api/v1';
 const API_PREFIX = '/api/v1';
 const API_KEY_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}[0-9a-fA-F]{64}$/;
-const INPUT_KEYS: ReadonlySet<string> = new Set(['apiKey', 'baseUrl', 'vmDomain', 'sshGateway', 'tlsCaFile', 'insecureSkipTlsVerify']);
+const INPUT_KEYS: ReadonlySet<string> = new Set(['apiKey', 'baseUrl', 'vmDomain', 'sshGateway', 'tlsCaFile', 'insecureSkipTlsVerify', 'bootTimeout']);
+export const DEFAULT_BOOT_TIMEOUT = '5m';
 
 export function resolveProviderConfig(input: ProviderConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ResolvedProviderConfig {
   for (const key of Object.keys(input)) {
@@ -65,7 +71,8 @@ export function resolveProviderConfig(input: ProviderConfigInput = {}, env: Node
   const tlsCaFile = pick(input.tlsCaFile, env.VERS_CA_FILE, 'tls_ca_file');
   const tlsCaPem = tlsCaFile === undefined ? undefined : readCaFile(tlsCaFile);
   const insecureSkipTlsVerify = resolveBoolean(input.insecureSkipTlsVerify, env.VERS_INSECURE_SKIP_TLS_VERIFY, 'insecure_skip_tls_verify');
-  return { apiKey, baseUrl, apiOrigin, vmDomain, sshGateway, tlsCaFile, tlsCaPem, insecureSkipTlsVerify };
+  const bootTimeoutMs = resolveDuration(pick(input.bootTimeout, env.VERS_BOOT_TIMEOUT, 'boot_timeout') ?? DEFAULT_BOOT_TIMEOUT, 'boot_timeout');
+  return { apiKey, baseUrl, apiOrigin, vmDomain, sshGateway, tlsCaFile, tlsCaPem, insecureSkipTlsVerify, bootTimeoutMs };
 }
 
 /** The API key, or a ConfigError telling the user how to set one. */
@@ -221,4 +228,14 @@ function resolveBoolean(value: boolean | undefined, envValue: string | undefined
   if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
   if (['0', 'false', 'no', 'off'].includes(normalised)) return false;
   throw new ConfigError(option, `VERS_${option.toUpperCase()} must be true or false, got ${JSON.stringify(envValue)}`);
+}
+
+function resolveDuration(text: string, option: string): number {
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+  } catch {
+    // Reported below with the option's name.
+  }
+  throw new ConfigError(option, `${option} must be a positive duration such as 90s, 10m or 1h30m, not ${JSON.stringify(text)}`);
 }

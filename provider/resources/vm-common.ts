@@ -11,9 +11,6 @@ import type { DiffResult, JsonValue, LifecycleContext, PropertyBag, ReadResult, 
  * state on failure, in-place label/state changes, refresh and delete.
  */
 
-/** Default bound of waiting for a new root VM to boot. */
-export const BOOT_TIMEOUT_MS = 300_000;
-
 export type DesiredState = 'running' | 'paused';
 
 function stringMap(value: JsonValue | undefined): Record<string, string> {
@@ -104,7 +101,7 @@ export async function settleNewVm(
     if (options.waitBoot) {
       info(ctx, `waiting for VM ${vmId} to boot`);
       await waitForVmState(provider.client, vmId, 'running', {
-        timeoutMs: BOOT_TIMEOUT_MS,
+        timeoutMs: provider.config.bootTimeoutMs,
         signal: ctx.signal,
         onProgress: (message) => info(ctx, message),
       });

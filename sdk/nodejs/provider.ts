@@ -42,6 +42,10 @@ export class Provider extends pulumi.ProviderResource {
    * Path of an extra PEM CA certificate trusted (in addition to the system CAs) for the API and the SSH gateway, such as the CA file vers-local writes.
    */
   public declare readonly tlsCaFile: pulumi.Output<string | undefined>;
+  /**
+   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration such as `90s` or `10m`.
+   */
+  public declare readonly bootTimeout: pulumi.Output<string | undefined>;
 
   /**
    * Create a Provider resource with the given unique name, arguments, and options.
@@ -59,6 +63,7 @@ export class Provider extends pulumi.ProviderResource {
       resourceInputs['vmDomain'] = args ? args.vmDomain : undefined;
       resourceInputs['sshGateway'] = args ? args.sshGateway : undefined;
       resourceInputs['tlsCaFile'] = args ? args.tlsCaFile : undefined;
+      resourceInputs['bootTimeout'] = args ? args.bootTimeout : undefined;
       resourceInputs['insecureSkipTlsVerify'] = pulumi.output(args ? args.insecureSkipTlsVerify : undefined).apply(JSON.stringify);
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -92,6 +97,10 @@ export interface ProviderArgs {
    * Path of an extra PEM CA certificate trusted (in addition to the system CAs) for the API and the SSH gateway, such as the CA file vers-local writes.
    */
   tlsCaFile?: pulumi.Input<string>;
+  /**
+   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration such as `90s` or `10m`.
+   */
+  bootTimeout?: pulumi.Input<string>;
   /**
    * Skip TLS certificate verification for the API and the SSH gateway. Only for debugging.
    */
