@@ -96,12 +96,12 @@ cp -r "$root/examples/golden-image" "$work/golden-image"
 cd "$work/golden-image"
 
 say "terraform apply (golden VM → bootstrap → commit → 3 workers)"
-terraform apply -auto-approve
+terraform apply -auto-approve -compact-warnings
 
 say "terraform output"
 terraform output
 
-say "ssh into a worker (ssh + openssl s_client through the TLS/SNI gateway)"
+say "ssh into a worker (ssh + openssl s_client through the TLS/SNI gateway, certificate checked)"
 worker="$(terraform output -json worker_vm_ids | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0])')"
 # The VM's key, as any Vers user gets it: GET /vm/{id}/ssh_key. Never printed.
 node -e '
@@ -114,11 +114,11 @@ node -e '
     .catch((error) => { console.error(error.message); process.exit(1); });' "$VERS_BASE_URL" "$worker" "$work/worker-key"
 echo "\$ ssh root@$worker.$VERS_VM_DOMAIN 'cat /etc/golden/version; /opt/golden/bin/hello'"
 ssh -i "$work/worker-key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes \
-  -o ProxyCommand="openssl s_client -quiet -connect $VERS_SSH_GATEWAY -servername %h" \
+  -o ProxyCommand="openssl s_client -quiet -verify_quiet -verify_return_error -CAfile $VERS_CA_FILE -connect $VERS_SSH_GATEWAY -servername %h" \
   "root@$worker.$VERS_VM_DOMAIN" 'echo "golden version: $(cat /etc/golden/version)"; /opt/golden/bin/hello'
 
 say "terraform destroy"
-terraform destroy -auto-approve
+terraform destroy -auto-approve -compact-warnings
 
 say "Stopping vers-local"
 kill -TERM "$vers_local_pid"
