@@ -351,44 +351,34 @@ function pageName(type: string, providerName: string): string {
   return type.startsWith(`${providerName}_`) ? type.slice(providerName.length + 1) : type;
 }
 
-function renderResourcePage(sources: DocsSources, type: string, example: ExampleRegion): string {
-  const schema = sources.terraform.resourceSchemas[type]!;
-  const names = sources.names.resources[type];
-  const spec = names === undefined ? undefined : sources.pkg.resources[names.token];
-  const level: PropertyLevel | undefined =
-    spec === undefined ? undefined : { properties: { ...spec.properties, ...spec.inputProperties }, names: names?.attributes };
-  const description = schema.block.description ?? '';
+/** A resource or data source page: what it is, its example, its schema and (resources) how to import it. */
+function renderTypePage(sources: DocsSources, kind: 'Resource' | 'Data Source', type: string, example: ExampleRegion): string {
+  const { pkg, terraform, names } = sources;
+  let block: TfBlock;
+  let level: PropertyLevel | undefined;
+  if (kind === 'Resource') {
+    block = terraform.resourceSchemas[type]!.block;
+    const resource = names.resources[type];
+    const spec = resource === undefined ? undefined : pkg.resources[resource.token];
+    if (spec !== undefined) level = { properties: { ...spec.properties, ...spec.inputProperties }, names: resource?.attributes };
+  } else {
+    block = terraform.dataSourceSchemas[type]!.block;
+    const dataSource = names.dataSources[type];
+    const spec = dataSource === undefined ? undefined : pkg.functions[dataSource.token];
+    if (spec !== undefined) level = { properties: { ...spec.outputs.properties, ...(spec.inputs?.properties ?? {}) }, names: dataSource?.attributes };
+  }
+  const description = block.description ?? '';
   return [
-    ...frontMatter(`${type} Resource - terraform-provider-${sources.pkg.name}`, description),
-    `# ${type} (Resource)`,
+    ...frontMatter(`${type} ${kind} - terraform-provider-${pkg.name}`, description),
+    `# ${type} (${kind})`,
     '',
     description.trim(),
     '',
     ...exampleSection(example),
     '## Schema',
     '',
-    ...renderSchema(sources.pkg, schema.block, level, '', '###'),
-    ...importSection(type, schema.block, sources.names),
-  ].join('\n').replace(/\n+$/, '\n');
-}
-
-function renderDataSourcePage(sources: DocsSources, type: string, example: ExampleRegion): string {
-  const schema = sources.terraform.dataSourceSchemas[type]!;
-  const names = sources.names.dataSources[type];
-  const spec = names === undefined ? undefined : sources.pkg.functions[names.token];
-  const level: PropertyLevel | undefined =
-    spec === undefined ? undefined : { properties: { ...spec.outputs.properties, ...(spec.inputs?.properties ?? {}) }, names: names?.attributes };
-  const description = schema.block.description ?? '';
-  return [
-    ...frontMatter(`${type} Data Source - terraform-provider-${sources.pkg.name}`, description),
-    `# ${type} (Data Source)`,
-    '',
-    description.trim(),
-    '',
-    ...exampleSection(example),
-    '## Schema',
-    '',
-    ...renderSchema(sources.pkg, schema.block, level, '', '###'),
+    ...renderSchema(pkg, block, level, '', '###'),
+    ...(kind === 'Resource' ? importSection(type, block, names) : []),
   ].join('\n').replace(/\n+$/, '\n');
 }
 
@@ -459,10 +449,10 @@ export function renderDocs(sources: DocsSources = docsSourcesFromRepository()): 
   const examples = examplesByKey(sources);
   const pages: Record<string, string> = { 'index.md': renderIndexPage(sources, examples.get('provider')!) };
   for (const type of Object.keys(sources.terraform.resourceSchemas).sort()) {
-    pages[`resources/${pageName(type, sources.pkg.name)}.md`] = renderResourcePage(sources, type, examples.get(`resource.${type}`)!);
+    pages[`resources/${pageName(type, sources.pkg.name)}.md`] = renderTypePage(sources, 'Resource', type, examples.get(`resource.${type}`)!);
   }
   for (const type of Object.keys(sources.terraform.dataSourceSchemas).sort()) {
-    pages[`data-sources/${pageName(type, sources.pkg.name)}.md`] = renderDataSourcePage(sources, type, examples.get(`data.${type}`)!);
+    pages[`data-sources/${pageName(type, sources.pkg.name)}.md`] = renderTypePage(sources, 'Data Source', type, examples.get(`data.${type}`)!);
   }
   return pages;
 }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
-import { apply, destroy, plan, stateInstance, terraformOk, versLocalWorkspace, vmIds } from './harness/vers-local-terraform';
+import { apply, destroy, plan, stateInstance, terraformOk, useVersLocalForTerraform, vmIds } from './harness/vers-local-terraform';
 
 /**
  * Terraform end to end against vers-local, beyond the happy path: drift (a VM
@@ -27,49 +26,27 @@ provider "vers" {}
 `;
 
 suite('terraform against vers-local: drift, import, in-place updates and failing provisioning', () => {
-  let local: VersLocalProcess;
-  const workspaces: TerraformWorkspace[] = [];
-
-  beforeAll(async () => {
-    local = await startVersLocal();
-  });
-
-  afterEach(async () => {
-    while (workspaces.length > 0) workspaces.pop()!.dispose();
-    // A failed scenario must not leave VMs that eat the next one's quota.
-    await local.admin('POST', '/reset');
-  });
-
-  afterAll(async () => {
-    const report = await local?.stop();
-    expect(report?.exitCode ?? 0).toBe(0);
-  });
+  const fixture = useVersLocalForTerraform(terraform as string, BUILD_ROOT);
 
   function workspace(hcl: string): TerraformWorkspace {
-    const created = versLocalWorkspace(terraform as string, local, BUILD_ROOT);
-    workspaces.push(created);
+    const created = fixture.workspace();
     created.writeConfig(`${PROVIDER}\n${hcl}`);
     return created;
   }
 
   /** A root VM made with the API, as someone outside Terraform would. */
   async function rootVmOutsideTerraform(labels: Record<string, string>): Promise<string> {
-    const res = await local.api('POST', '/vm/new_root?wait_boot=true', { json: { vm_config: { labels } } });
+    const res = await fixture.local.api('POST', '/vm/new_root?wait_boot=true', { json: { vm_config: { labels } } });
     expect(res.status).toBe(201);
     return res.json<{ vm_id: string }>().vm_id;
   }
 
   async function commitOutsideTerraform(vmId: string): Promise<string> {
-    const res = await local.api('POST', `/vm/${vmId}/commit`, { json: {} });
+    const res = await fixture.local.api('POST', `/vm/${vmId}/commit`, { json: {} });
     expect(res.status).toBe(201);
     return res.json<{ commit_id: string }>().commit_id;
   }
 
-  async function sshOk(vmId: string, command: string): Promise<string> {
-    const run = await local.ssh(vmId, command);
-    if (run.code !== 0) throw new Error(`ssh into ${vmId} (${command}) exited ${run.code}: ${run.stderr}`);
-    return run.stdout;
-  }
 
   test('a VM deleted behind Terraform\'s back is planned for re-creation, with its provisioning, and apply re-creates both', async () => {
     const ws = workspace(`
@@ -84,7 +61,7 @@ resource "vers_provision" "marker" {
 `);
     expect(await apply(ws)).toContain('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.');
     const original = String(stateInstance(ws, 'vers_vm.drifter').attributes.id);
-    expect((await local.api('DELETE', `/vm/${original}`)).status).toBe(200);
+    expect((await fixture.local.api('DELETE', `/vm/${original}`)).status).toBe(200);
 
     const planned = await plan(ws);
     expect(planned.code).toBe(2);
@@ -97,11 +74,11 @@ resource "vers_provision" "marker" {
     const recreated = String(stateInstance(ws, 'vers_vm.drifter').attributes.id);
     expect(recreated).not.toBe(original);
     expect(stateInstance(ws, 'vers_provision.marker').attributes.vm_id).toBe(recreated);
-    expect(await sshOk(recreated, 'cat /root/marker')).toBe('provisioned\n');
-    expect(await vmIds(local)).toEqual([recreated]);
+    expect(await fixture.sshOk(recreated, 'cat /root/marker')).toBe('provisioned\n');
+    expect(await vmIds(fixture.local)).toEqual([recreated]);
 
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 
   test('terraform import adopts an existing VM and commit: the state holds what Vers reports, nothing is replaced, and one apply converges', async () => {
@@ -123,7 +100,7 @@ resource "vers_vm_commit" "adopted" {
       state: 'running',
       desired_state: 'running',
       labels: { owner: 'import-test' },
-      ssh_host: `${vmId}.${local.ready.vm_domain}`,
+      ssh_host: `${vmId}.${fixture.local.ready.vm_domain}`,
       parent_commit_id: '',
     });
     expect(String(stateInstance(ws, 'vers_vm.adopted').attributes.ssh_private_key)).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
@@ -144,15 +121,15 @@ resource "vers_vm_commit" "adopted" {
     expect(converged.code).toBe(0);
 
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
     // The commit outlives the resource (delete_on_destroy defaults to false).
-    expect((await local.api('GET', `/vm/commits/${commitId}/parents`)).status).toBe(200);
+    expect((await fixture.local.api('GET', `/vm/commits/${commitId}/parents`)).status).toBe(200);
   });
 
   test('import blocks adopt a restored VM and a commit in one apply, after which the plan is empty', async () => {
     const rootId = await rootVmOutsideTerraform({});
     const commitId = await commitOutsideTerraform(rootId);
-    const restored = await local.api('POST', '/vm/from_commit', { json: { commit_id: commitId } });
+    const restored = await fixture.local.api('POST', '/vm/from_commit', { json: { commit_id: commitId } });
     expect(restored.status).toBe(201);
     const restoredId = restored.json<{ vm_id: string }>().vm_id;
     const ws = workspace(`
@@ -188,7 +165,7 @@ resource "vers_vm_restore" "adopted" {
 
     // Destroying deletes the adopted VM; the root VM was never Terraform's.
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
-    expect(await vmIds(local)).toEqual([rootId]);
+    expect(await vmIds(fixture.local)).toEqual([rootId]);
   });
 
   test('pausing, a larger disk and new labels update a VM in place; a smaller disk would replace it', async () => {
@@ -219,7 +196,7 @@ resource "vers_vm" "sized" {
       fs_size_mib: 2048,
       labels: { tier: 'large' },
     });
-    const status = (await local.api('GET', `/vm/${id}/status`)).json<{ state: string; labels: Record<string, string> }>();
+    const status = (await fixture.local.api('GET', `/vm/${id}/status`)).json<{ state: string; labels: Record<string, string> }>();
     expect(status.state).toBe('paused');
     expect(status.labels).toMatchObject({ tier: 'large' });
     // A paused VM that is meant to be paused is no change.
@@ -234,9 +211,9 @@ resource "vers_vm" "sized" {
     ws.writeConfig(`${PROVIDER}\n${config({ desiredState: 'running', fsSizeMib: 2048, tier: 'large' })}`);
     expect(await apply(ws)).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
     expect(stateInstance(ws, 'vers_vm.sized').attributes).toMatchObject({ id, state: 'running' });
-    expect(await sshOk(id, 'echo awake')).toBe('awake\n');
+    expect(await fixture.sshOk(id, 'echo awake')).toBe('awake\n');
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 1 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 
   test('a failing provisioning command fails the apply with its exit code and the end of its stderr, and the next apply with the script fixed provisions', async () => {
@@ -272,7 +249,7 @@ resource "vers_provision" "setup" {
 
     ws.writeConfig(`${PROVIDER}\n${config(['echo starting', 'echo fixed > /root/setup.txt'])}`);
     expect(await apply(ws)).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
-    expect(await sshOk(vmId, 'cat /root/setup.txt; stat -c %a /etc/e2e/inline.txt; cat /etc/e2e/inline.txt')).toBe('fixed\n600\ninline\n');
+    expect(await fixture.sshOk(vmId, 'cat /root/setup.txt; stat -c %a /etc/e2e/inline.txt; cat /etc/e2e/inline.txt')).toBe('fixed\n600\ninline\n');
 
     // Update: a failing re-provisioning keeps the last good state, and fixing it provisions again.
     ws.writeConfig(`${PROVIDER}\n${config(['echo again', 'echo second try >&2; exit 3'])}`);
@@ -284,10 +261,10 @@ resource "vers_provision" "setup" {
     const fixed = await apply(ws);
     expect(fixed).toContain('vers_provision.setup will be updated in-place');
     expect(fixed).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
-    expect(await sshOk(vmId, 'cat /root/setup.txt')).toBe('second\n');
+    expect(await fixture.sshOk(vmId, 'cat /root/setup.txt')).toBe('second\n');
     expect((await plan(ws)).code).toBe(0);
 
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 });

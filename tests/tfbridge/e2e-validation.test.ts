@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
-import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
-import { apiRequestCount, versLocalWorkspace } from './harness/vers-local-terraform';
+import { announceSkip, findTerraform } from './harness/terraform-cli';
+import { apiRequestCount, useVersLocalForTerraform } from './harness/vers-local-terraform';
 
 /**
  * Bad input never reaches Vers: `terraform validate` (and `terraform plan`)
@@ -107,24 +106,13 @@ function diagnostics(output: string): string[] {
 }
 
 suite('terraform rejects bad input against vers-local before any API call', () => {
-  let local: VersLocalProcess;
-  let workspace: TerraformWorkspace;
-
-  beforeAll(async () => {
-    local = await startVersLocal();
-    workspace = versLocalWorkspace(terraform as string, local, BUILD_ROOT);
-    workspace.writeConfig(CONFIG);
-    writeFileSync(join(workspace.workDir, 'exists.txt'), 'present\n');
-  });
-
-  afterAll(async () => {
-    workspace?.dispose();
-    const report = await local?.stop();
-    expect(report?.exitCode ?? 0).toBe(0);
-  });
+  const fixture = useVersLocalForTerraform(terraform as string, BUILD_ROOT);
 
   test.each([['validate'], ['plan']])('terraform %s reports every broken attribute at its own line and sends nothing to Vers', async (command) => {
-    const before = await apiRequestCount(local);
+    const workspace = fixture.workspace();
+    workspace.writeConfig(CONFIG);
+    writeFileSync(join(workspace.workDir, 'exists.txt'), 'present\n');
+    const before = await apiRequestCount(fixture.local);
     const result = await workspace.run([command, '-no-color']);
     expect(result.code).toBe(1);
     const found = diagnostics(result.output);
@@ -139,6 +127,6 @@ suite('terraform rejects bad input against vers-local before any API call', () =
     }
     // Nothing else: one diagnostic per broken attribute, none for the valid ones.
     expect(found).toHaveLength(EXPECTED.length);
-    expect(await apiRequestCount(local)).toBe(before);
+    expect(await apiRequestCount(fixture.local)).toBe(before);
   });
 });

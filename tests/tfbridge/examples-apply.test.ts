@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../provider/util/repo-root';
-import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
-import { UUID, apply, copyExample, destroy, outputs, plan, stateInstance, terraformOk, versLocalWorkspace, vmIds } from './harness/vers-local-terraform';
+import { UUID, apply, copyExample, destroy, outputs, plan, stateInstance, terraformOk, useVersLocalForTerraform, vmIds } from './harness/vers-local-terraform';
 
 /**
  * The examples under examples/ are documentation (docs/ quotes them), so they
@@ -20,34 +19,12 @@ if (terraform === undefined) announceSkip('tests/tfbridge/examples-apply.test.ts
 const EXAMPLES = ['basic-vm', 'golden-image', 'layered-vms', 'worker-swarm'];
 
 suite('the examples validate, apply against vers-local and destroy', () => {
-  let local: VersLocalProcess;
-  const workspaces: TerraformWorkspace[] = [];
-
-  beforeAll(async () => {
-    local = await startVersLocal();
-  });
-
-  afterEach(async () => {
-    while (workspaces.length > 0) workspaces.pop()!.dispose();
-    await local.admin('POST', '/reset');
-  });
-
-  afterAll(async () => {
-    const report = await local?.stop();
-    expect(report?.exitCode ?? 0).toBe(0);
-  });
+  const fixture = useVersLocalForTerraform(terraform as string, BUILD_ROOT);
 
   function example(name: string): TerraformWorkspace {
-    const workspace = versLocalWorkspace(terraform as string, local, BUILD_ROOT);
-    workspaces.push(workspace);
+    const workspace = fixture.workspace();
     copyExample(workspace, name);
     return workspace;
-  }
-
-  async function sshOk(vmId: string, command: string): Promise<string> {
-    const run = await local.ssh(vmId, command);
-    if (run.code !== 0) throw new Error(`ssh into ${vmId} (${command}) exited ${run.code}: ${run.stderr}`);
-    return run.stdout;
   }
 
   test('this suite covers every Terraform example under examples/', () => {
@@ -70,21 +47,21 @@ suite('the examples validate, apply against vers-local and destroy', () => {
     expect(await apply(workspace)).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     const out = await outputs(workspace);
     expect(out.vm_id).toMatch(UUID);
-    expect(out).toEqual({ vm_id: out.vm_id, state: 'running', ssh_host: `${String(out.vm_id)}.${local.ready.vm_domain}` });
+    expect(out).toEqual({ vm_id: out.vm_id, state: 'running', ssh_host: `${String(out.vm_id)}.${fixture.local.ready.vm_domain}` });
     expect(stateInstance(workspace, 'vers_vm.example').attributes).toMatchObject({ vcpu_count: 1, mem_size_mib: 1024, fs_size_mib: 2048 });
-    const status = (await local.api('GET', `/vm/${String(out.vm_id)}/status`)).json<{ labels: Record<string, string> }>();
+    const status = (await fixture.local.api('GET', `/vm/${String(out.vm_id)}/status`)).json<{ labels: Record<string, string> }>();
     expect(status.labels).toMatchObject({ app: 'basic-vm', environment: 'dev' });
-    expect(await sshOk(String(out.vm_id), 'echo reachable')).toBe('reachable\n');
+    expect(await fixture.sshOk(String(out.vm_id), 'echo reachable')).toBe('reachable\n');
     expect((await plan(workspace)).code).toBe(0);
 
     // A label changes in place, as the README says.
     const relabelled = await apply(workspace, ['-var', 'environment=prod']);
     expect(relabelled).toContain('vers_vm.example will be updated in-place');
     expect(relabelled).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
-    expect((await local.api('GET', `/vm/${String(out.vm_id)}/status`)).json<{ labels: Record<string, string> }>().labels).toMatchObject({ environment: 'prod' });
+    expect((await fixture.local.api('GET', `/vm/${String(out.vm_id)}/status`)).json<{ labels: Record<string, string> }>().labels).toMatchObject({ environment: 'prod' });
 
     expect(await destroy(workspace, ['-var', 'environment=prod'])).toContain('Destroy complete! Resources: 1 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 
   test('layered-vms builds base, tools and app layers, workers and a scratch branch that hold every layer, plans clean and destroys', async () => {
@@ -105,7 +82,7 @@ suite('the examples validate, apply against vers-local and destroy', () => {
       state: 'running',
     });
     for (const id of [...workers, scratch]) {
-      expect(await sshOk(id, 'cat /etc/layers/stack && /srv/app/run.sh')).toBe(`base\ntools\napp\nhello from hello on ${id}\n`);
+      expect(await fixture.sshOk(id, 'cat /etc/layers/stack && /srv/app/run.sh')).toBe(`base\ntools\napp\nhello from hello on ${id}\n`);
     }
     expect((await plan(workspace)).code).toBe(0);
 
@@ -117,16 +94,16 @@ suite('the examples validate, apply against vers-local and destroy', () => {
     expect(renamed.output).not.toMatch(/vers_vm_commit\.(base|tools) (will|must)/);
 
     expect(await destroy(workspace)).toContain('Destroy complete! Resources: 12 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 
   test('worker-swarm restores workers from a given commit and finds them again by label', async () => {
     // A commit made outside Terraform, as the README's golden_commit_id would be.
-    const root = await local.api('POST', '/vm/new_root?wait_boot=true', { json: { vm_config: {} } });
+    const root = await fixture.local.api('POST', '/vm/new_root?wait_boot=true', { json: { vm_config: {} } });
     const rootId = root.json<{ vm_id: string }>().vm_id;
-    expect((await local.ssh(rootId, 'echo swarm-image > /etc/swarm-image')).code).toBe(0);
-    const commitId = (await local.api('POST', `/vm/${rootId}/commit`, { json: { name: 'swarm-source' } })).json<{ commit_id: string }>().commit_id;
-    expect((await local.api('DELETE', `/vm/${rootId}`)).status).toBe(200);
+    expect((await fixture.local.ssh(rootId, 'echo swarm-image > /etc/swarm-image')).code).toBe(0);
+    const commitId = (await fixture.local.api('POST', `/vm/${rootId}/commit`, { json: { name: 'swarm-source' } })).json<{ commit_id: string }>().commit_id;
+    expect((await fixture.local.api('DELETE', `/vm/${rootId}`)).status).toBe(200);
 
     const workspace = example('worker-swarm');
     const vars = ['-var', `commit_id=${commitId}`];
@@ -137,7 +114,7 @@ suite('the examples validate, apply against vers-local and destroy', () => {
     expect(out.swarm_vm_ids).toEqual([...workers].sort());
     expect(out.swarm_vm_states).toEqual(Object.fromEntries(workers.map((id) => [id, 'running'])));
     expect(out.source_commit).toMatchObject({ id: commitId, name: 'swarm-source' });
-    for (const id of workers) expect(await sshOk(id, 'cat /etc/swarm-image')).toBe('swarm-image\n');
+    for (const id of workers) expect(await fixture.sshOk(id, 'cat /etc/swarm-image')).toBe('swarm-image\n');
     expect((await plan(workspace, vars)).code).toBe(0);
 
     // A bad commit id is refused by the variable's validation, before any VM.
@@ -146,6 +123,6 @@ suite('the examples validate, apply against vers-local and destroy', () => {
     expect(refused.output).toContain('commit_id must be a commit UUID.');
 
     expect(await destroy(workspace, vars)).toContain('Destroy complete! Resources: 2 destroyed.');
-    expect(await vmIds(local)).toEqual([]);
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 });

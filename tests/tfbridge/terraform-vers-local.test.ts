@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
-import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
-import { UUID, apply, copyExample, destroy, outputs, plan, stateInstance, versLocalWorkspace, vmIds } from './harness/vers-local-terraform';
+import { announceSkip, findTerraform } from './harness/terraform-cli';
+import { UUID, apply, copyExample, destroy, outputs, plan, stateInstance, useVersLocalForTerraform, vmIds } from './harness/vers-local-terraform';
 
 /**
  * terraform-provider-vers end to end: the real terraform CLI, the real
@@ -20,29 +19,17 @@ const suite = terraform === undefined ? describe.skip : describe;
 if (terraform === undefined) announceSkip('tests/tfbridge/terraform-vers-local.test.ts');
 
 suite('the golden-image example through terraform against vers-local', () => {
-  let local: VersLocalProcess;
-  let workspace: TerraformWorkspace;
-
-  beforeAll(async () => {
-    local = await startVersLocal();
-    workspace = versLocalWorkspace(terraform as string, local, BUILD_ROOT);
-    copyExample(workspace, 'golden-image');
-  });
-
-  afterAll(async () => {
-    workspace?.dispose();
-    const report = await local?.stop();
-    expect(report?.exitCode ?? 0).toBe(0);
-  });
+  const fixture = useVersLocalForTerraform(terraform as string, BUILD_ROOT);
 
   /** What the bootstrap wrote, as seen over SSH (the official ssh + openssl recipe). */
-  async function goldenFiles(vmId: string): Promise<string> {
-    const run = await local.ssh(vmId, 'cat /etc/golden/version && /opt/golden/bin/hello');
-    if (run.code !== 0) throw new Error(`ssh into ${vmId} exited ${run.code}: ${run.stderr}`);
-    return run.stdout;
+  function goldenFiles(vmId: string): Promise<string> {
+    return fixture.sshOk(vmId, 'cat /etc/golden/version && /opt/golden/bin/hello');
   }
 
   test('apply builds the golden commit and three workers that hold the provisioned files; a second plan is empty; an edited bootstrap re-provisions, re-commits and replaces the workers; destroy leaves no VM', async () => {
+    const local = fixture.local;
+    const workspace = fixture.workspace();
+    copyExample(workspace, 'golden-image');
     const bootstrap = join(workspace.workDir, 'scripts', 'bootstrap.sh');
 
     // Create.

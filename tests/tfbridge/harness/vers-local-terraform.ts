@@ -1,7 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../../provider/util/repo-root';
-import type { VersLocalProcess } from '../../helpers/vers-local';
+import { startVersLocal, type VersLocalProcess } from '../../helpers/vers-local';
 import { TerraformWorkspace, realProvider, type TerraformResult } from './terraform-cli';
 
 /**
@@ -99,3 +99,58 @@ export async function vmIds(local: VersLocalProcess): Promise<string[]> {
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** One vers-local per test file, for terraform suites. */
+export interface VersLocalTerraformFixture {
+  /** The running vers-local (set once beforeAll has run). */
+  readonly local: VersLocalProcess;
+  /** A fresh workspace wired to it, disposed after the test. */
+  workspace(): TerraformWorkspace;
+  /** `ssh root@vm command` with the official recipe; throws with ssh's stderr unless it exits 0. */
+  sshOk(vmId: string, command: string): Promise<string>;
+}
+
+/**
+ * Registers the jest hooks of a terraform suite against vers-local: start it
+ * before the tests; after each test dispose its workspaces and reset
+ * vers-local (so a failed scenario leaves no VM to eat the next one's quota);
+ * at the end stop it, which fails on anything left behind.
+ */
+export function useVersLocalForTerraform(terraform: string, buildRoot: string): VersLocalTerraformFixture {
+  let local: VersLocalProcess | undefined;
+  const workspaces: TerraformWorkspace[] = [];
+  const running = (): VersLocalProcess => {
+    if (local === undefined) throw new Error('vers-local is not started yet: use the fixture inside tests or hooks');
+    return local;
+  };
+
+  beforeAll(async () => {
+    local = await startVersLocal();
+  });
+
+  afterEach(async () => {
+    while (workspaces.length > 0) workspaces.pop()!.dispose();
+    if (local !== undefined) await local.admin('POST', '/reset');
+  });
+
+  afterAll(async () => {
+    const report = await local?.stop();
+    expect(report?.exitCode ?? 0).toBe(0);
+  });
+
+  return {
+    get local() {
+      return running();
+    },
+    workspace() {
+      const created = versLocalWorkspace(terraform, running(), buildRoot);
+      workspaces.push(created);
+      return created;
+    },
+    async sshOk(vmId, command) {
+      const run = await running().ssh(vmId, command);
+      if (run.code !== 0) throw new Error(`ssh into ${vmId} (${command}) exited ${run.code}: ${run.stderr}`);
+      return run.stdout;
+    },
+  };
+}
