@@ -1,0 +1,137 @@
+import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
+import type { TerraformResult } from '../tfbridge/harness/terraform-cli';
+import { diagnostics } from './harness/diagnostics';
+import { APPLY, DESTROY, liveVmIds, ReliabilityWorkspace, terraformSuite } from './harness/reliability-workspace';
+import { auditHistory, goldenAddressOf, vmHistory } from './harness/vm-history';
+
+/**
+ * The golden-image example through terraform while vers-local fails 20% of
+ * the API calls (seeded): 500, 503, 408, 429 and connection resets. In the
+ * `before` round the fault replaces the request; in the `after` round every
+ * mutating call runs and then loses its answer — the case in which a retry
+ * would create a duplicate. Apply may need a second run (a failed create is
+ * retried by the next apply, as Terraform intends); destroy must finish; and
+ * vers-local's history must show no VM left, none never tracked by the
+ * state, and never two VMs at once for one resource instance.
+ */
+
+const suite = terraformSuite('tests/reliability/faults.test.ts');
+
+/** 20% of the calls in total, spread over every kind of fault. */
+const FAULT_MIX = { error500: 0.05, error503: 0.04, error408: 0.03, error429: 0.04, connectionReset: 0.04, retryAfterSeconds: 1 };
+
+const FAULT_PLANS = {
+  before: { seed: 6001, routes: [{ route: '*', ...FAULT_MIX, phase: 'before' }] },
+  after: {
+    seed: 6002,
+    routes: [
+      // A restore has nothing that marks the VM it made, so its lost answers have their own test below.
+      { route: 'POST /api/v1/vm/from_commit', ...FAULT_MIX, phase: 'before' },
+      { route: 'POST *', ...FAULT_MIX, phase: 'after' },
+      { route: 'PATCH *', ...FAULT_MIX, phase: 'after' },
+      { route: 'DELETE *', ...FAULT_MIX, phase: 'after' },
+      { route: '*', ...FAULT_MIX, phase: 'before' },
+    ],
+  },
+} as const;
+
+/** Terraform runs allowed per step: the first, and one more where a create failed and Terraform retries it. */
+const RUNS_ALLOWED = 2;
+
+interface RouteStats {
+  count: number;
+  faults: Record<string, number>;
+}
+
+suite('the golden pipeline through terraform while 20% of the API calls fail', () => {
+  let local: VersLocalProcess;
+  const workspaces: ReliabilityWorkspace[] = [];
+
+  beforeAll(async () => {
+    local = await startVersLocal();
+  });
+
+  afterAll(async () => {
+    for (const workspace of workspaces) workspace.dispose();
+    const report = await local?.stop();
+    expect(report?.exitCode ?? 0).toBe(0);
+  });
+
+  /** Runs `args` until it exits 0, at most RUNS_ALLOWED times; the results of every run. */
+  async function runUntilOk(workspace: ReliabilityWorkspace, args: string[]): Promise<TerraformResult[]> {
+    const results: TerraformResult[] = [];
+    for (let run = 1; run <= RUNS_ALLOWED; run++) {
+      const result = await workspace.run(args, 300_000);
+      results.push(result);
+      if (result.code === 0) return results;
+    }
+    throw new Error(`terraform ${args.join(' ')} failed ${RUNS_ALLOWED} times under faults:\n${results.map((r, i) => `--- run ${i + 1} ---\n${r.output}`).join('\n')}`);
+  }
+
+  test.each([['before'], ['after']] as const)(
+    'with faults %s the request runs, apply converges, destroy completes, and the history shows no VM left, orphaned or duplicated',
+    async (phase) => {
+      await local.admin('POST', '/reset');
+      const put = await local.admin('PUT', '/faults', { json: FAULT_PLANS[phase] });
+      expect(put.status).toBe(200);
+
+      const workspace = new ReliabilityWorkspace(local);
+      workspaces.push(workspace);
+      workspace.useExample('golden-image');
+
+      const applies = await runUntilOk(workspace, APPLY);
+      const instances = workspace.instances();
+      expect(instances.map((instance) => instance.address).sort()).toEqual(
+        ['vers_provision.golden_setup', 'vers_vm.golden_base', 'vers_vm_commit.golden', 'vers_vm_restore.worker[0]', 'vers_vm_restore.worker[1]', 'vers_vm_restore.worker[2]'].sort(),
+      );
+      expect(instances.filter((instance) => instance.status !== undefined || instance.deposed)).toEqual([]);
+      // Exactly the VMs of the state exist: none made behind the state's back.
+      expect(await liveVmIds(local)).toEqual(workspace.vmIdsInState());
+
+      const destroys = await runUntilOk(workspace, DESTROY);
+      expect(workspace.instances()).toEqual([]);
+
+      // Faults really happened, on creates as well as on reads.
+      const stats = (await local.admin('GET', '/stats')).json<{ routes: Record<string, RouteStats> }>().routes;
+      const faultsOf = (route: string): number => Object.values(stats[route]?.faults ?? {}).reduce((sum, n) => sum + n, 0);
+      const injected = Object.keys(stats).reduce((sum, route) => sum + faultsOf(route), 0);
+      const total = Object.values(stats).reduce((sum, route) => sum + route.count, 0);
+      await local.admin('PUT', '/faults', { json: {} });
+      const failedRuns = [...applies, ...destroys].filter((result) => result.code !== 0);
+      process.stderr.write(
+        `faults ${phase}: ${injected} of ${total} API calls failed; apply ran ${applies.length}×, destroy ${destroys.length}×; per route: ${JSON.stringify(
+          Object.fromEntries(Object.entries(stats).map(([route, s]) => [route, `${faultsOf(route)}/${s.count}`])),
+        )}\n${failedRuns.flatMap((result) => diagnostics(result.output)).join('\n')}\n`,
+      );
+      expect(injected).toBeGreaterThanOrEqual(Math.floor(total * 0.1));
+
+      const problems = auditHistory(await vmHistory(local), { addressOf: goldenAddressOf, idsSeenInState: workspace.vmIdsSeenInState });
+      expect(problems).toEqual([]);
+      expect(await liveVmIds(local)).toEqual([]);
+    },
+    900_000,
+  );
+
+  test('a restore whose answer is lost after Vers made the VM leaves no orphan: the next apply converges and destroy leaves nothing', async () => {
+    await local.admin('POST', '/reset');
+    const workspace = new ReliabilityWorkspace(local);
+    workspaces.push(workspace);
+    workspace.useExample('golden-image');
+    const oneWorker = ['-var', 'worker_count=1'];
+    await workspace.ok([...APPLY, '-target', 'vers_vm_commit.golden', ...oneWorker]);
+
+    // Every from_commit runs, then answers 500: the client cannot know a VM was made.
+    await local.admin('PUT', '/faults', { json: { seed: 6003, routes: [{ route: 'POST /api/v1/vm/from_commit', error500: 1, phase: 'after' }] } });
+    const lost = await workspace.run([...APPLY, ...oneWorker]);
+    await local.admin('PUT', '/faults', { json: {} });
+    expect(lost.code).toBe(1);
+    expect(lost.output).toContain('POST /api/v1/vm/from_commit failed with HTTP 500');
+
+    await workspace.ok([...APPLY, ...oneWorker]);
+    // Every VM that exists is one the state knows.
+    expect(await liveVmIds(local)).toEqual(workspace.vmIdsInState());
+    await workspace.ok([...DESTROY, ...oneWorker]);
+    const problems = auditHistory(await vmHistory(local), { addressOf: goldenAddressOf, idsSeenInState: workspace.vmIdsSeenInState });
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
