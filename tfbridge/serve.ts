@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { BridgeBackend } from './backend';
 import { StderrLogger } from './log/stderr-logger';
 import { startPluginServer, type RunningPluginServer } from './plugin/plugin-server';
+import { rpcStatsTimer, type RpcTimer } from './plugin/rpc-stats';
 import { ProviderService } from './provider-service';
 import type { NameMap } from './schema/name-map';
 import type { TfProviderSchema } from './schema/tf-schema';
@@ -41,7 +42,7 @@ const RPCS = [
 
 type Rpc = (typeof RPCS)[number];
 
-export function providerHandlers(service: ProviderService): grpc.UntypedServiceImplementation {
+export function providerHandlers(service: ProviderService, timer?: RpcTimer): grpc.UntypedServiceImplementation {
   const bodies: Record<Rpc, (request: never) => unknown> = {
     GetMetadata: () => service.getMetadata(),
     GetProviderSchema: () => service.getProviderSchema(),
@@ -62,7 +63,12 @@ export function providerHandlers(service: ProviderService): grpc.UntypedServiceI
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const rpc of RPCS) {
     handlers[rpc] = (call: grpc.ServerUnaryCall<{ type_name?: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      void service.guard(rpc, call.request.type_name || undefined, () => bodies[rpc](call.request as never)).then((response) => callback(null, response));
+      const typeName = call.request.type_name || undefined;
+      const done = timer?.(rpc, typeName);
+      void service.guard(rpc, typeName, () => bodies[rpc](call.request as never)).then((response) => {
+        done?.();
+        callback(null, response);
+      });
     };
   }
   return handlers;
@@ -71,5 +77,6 @@ export function providerHandlers(service: ProviderService): grpc.UntypedServiceI
 export async function serve(options: ServeOptions): Promise<RunningPluginServer | undefined> {
   const logger = options.logger ?? new StderrLogger();
   const service = new ProviderService({ schema: options.schema, names: options.names, backend: options.backend, logger });
-  return startPluginServer({ logger, env: options.env ?? process.env, providerHandlers: () => providerHandlers(service) });
+  const env = options.env ?? process.env;
+  return startPluginServer({ logger, env, providerHandlers: () => providerHandlers(service, rpcStatsTimer(env)) });
 }
