@@ -23,9 +23,14 @@ export interface UploadFileOptions {
 
 export const DEFAULT_FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
-/** Parallel SFTP writes of 32 KiB each: ~1 MiB in flight, so memory stays flat for any file size. */
-const UPLOAD_CONCURRENCY = 32;
-const UPLOAD_CHUNK_BYTES = 32 * 1024;
+/**
+ * 16 parallel SFTP writes of 255 KiB (OpenSSH's largest write, 261120 bytes):
+ * ~4 MiB in flight, so memory stays flat for any file size. Measured by
+ * bench/provision-transport.ts: 1.3–1.6× the throughput of 32 × 32 KiB, since
+ * fewer, larger requests cost less per byte on both ends.
+ */
+const UPLOAD_CONCURRENCY = 16;
+const UPLOAD_CHUNK_BYTES = 261_120;
 
 /** `0644`, `644`, `0o644` or a number → permission bits; ValidationError otherwise. */
 export function parseFileMode(mode: number | string | undefined, property = 'mode'): number {
