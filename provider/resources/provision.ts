@@ -116,6 +116,12 @@ export const provisionResource: ResourceLifecycle = {
     const result = checkResource(TOKEN, news);
     const files = Array.isArray(result.inputs.files) ? (result.inputs.files as FileBag[]) : [];
     for (const file of files) if (file !== null && typeof file === 'object' && file.mode === undefined) file.mode = '0644';
+    // The schema only says "strings"; an empty command would otherwise fail at apply time, after the VM exists.
+    if (Array.isArray(result.inputs.commands)) {
+      result.inputs.commands.forEach((command, index) => {
+        if (typeof command === 'string' && command.trim() === '') result.failures.push({ property: `commands[${index}]`, reason: 'must be a non-empty string' });
+      });
+    }
     if (result.failures.length === 0 && !isUnknown(result.inputs.files)) result.failures.push(...(await hashFiles(files)));
     return result;
   },
