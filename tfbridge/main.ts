@@ -15,11 +15,12 @@ function readGenerated<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot(), 'tfbridge', 'generated', name), 'utf8')) as T;
 }
 
-serve({
+// Read after the handshake line is out (serve calls this on first need).
+serve(() => ({
   schema: readGenerated<TfProviderSchema>('provider-schema.json'),
   names: readGenerated<NameMap>('name-map.json'),
   backend: coreBackend(),
-}).catch((error: unknown) => {
+})).catch((error: unknown) => {
   process.stderr.write(`[ERROR] terraform-provider-vers failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

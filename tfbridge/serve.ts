@@ -1,16 +1,17 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { GrpcCall, UnaryCallback, UnaryHandler } from '../provider/grpc/grpc-server';
 import type { BridgeBackend } from './backend';
 import { StderrLogger } from './log/stderr-logger';
 import { startPluginServer, type RunningPluginServer } from './plugin/plugin-server';
 import { rpcStatsTimer, type RpcTimer } from './plugin/rpc-stats';
-import { ProviderService } from './provider-service';
+import type { ProviderService } from './provider-service';
 import type { NameMap } from './schema/name-map';
 import type { TfProviderSchema } from './schema/tf-schema';
 
 /**
  * Runs a Terraform provider process: the go-plugin server with the
- * tfplugin6.Provider service bound to `backend`. main.ts calls it with the
- * generated schema and the real core.
+ * tfplugin6.Provider service bound to `backend`. main.ts calls it with a
+ * function returning the generated schema and the real core, called after
+ * the handshake line (a function's options cannot set `logger` or `env`).
  */
 export interface ServeOptions {
   schema: TfProviderSchema;
@@ -42,7 +43,7 @@ const RPCS = [
 
 type Rpc = (typeof RPCS)[number];
 
-export function providerHandlers(service: ProviderService, timer?: RpcTimer): grpc.UntypedServiceImplementation {
+export function providerHandlers(service: ProviderService, timer?: RpcTimer): Record<string, UnaryHandler> {
   const bodies: Record<Rpc, (request: never) => unknown> = {
     GetMetadata: () => service.getMetadata(),
     GetProviderSchema: () => service.getProviderSchema(),
@@ -60,12 +61,13 @@ export function providerHandlers(service: ProviderService, timer?: RpcTimer): gr
     CallFunction: (request) => service.callFunction(request),
     StopProvider: () => service.stopProvider(),
   };
-  const handlers: grpc.UntypedServiceImplementation = {};
+  const handlers: Record<string, UnaryHandler> = {};
   for (const rpc of RPCS) {
-    handlers[rpc] = (call: grpc.ServerUnaryCall<{ type_name?: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const typeName = call.request.type_name || undefined;
+    handlers[rpc] = (call: GrpcCall, callback: UnaryCallback) => {
+      const request = call.request as { type_name?: string };
+      const typeName = request.type_name || undefined;
       const done = timer?.(rpc, typeName);
-      void service.guard(rpc, typeName, () => bodies[rpc](call.request as never)).then((response) => {
+      void service.guard(rpc, typeName, () => bodies[rpc](request as never)).then((response) => {
         done?.();
         callback(null, response);
       });
@@ -74,9 +76,19 @@ export function providerHandlers(service: ProviderService, timer?: RpcTimer): gr
   return handlers;
 }
 
-export async function serve(options: ServeOptions): Promise<RunningPluginServer | undefined> {
-  const logger = options.logger ?? new StderrLogger();
-  const service = new ProviderService({ schema: options.schema, names: options.names, backend: options.backend, logger });
-  const env = options.env ?? process.env;
-  return startPluginServer({ logger, env, providerHandlers: () => providerHandlers(service, rpcStatsTimer(env)) });
+export async function serve(options: ServeOptions | (() => ServeOptions)): Promise<RunningPluginServer | undefined> {
+  let resolved: ServeOptions | undefined = typeof options === 'function' ? undefined : options;
+  const logger = resolved?.logger ?? new StderrLogger();
+  const env = resolved?.env ?? process.env;
+  return startPluginServer({
+    logger,
+    env,
+    // After the handshake line: the service pulls in msgpack, cty and (on first use) the core.
+    providerHandlers: () => {
+      resolved ??= (options as () => ServeOptions)();
+      const { ProviderService: Service } = require('./provider-service') as typeof import('./provider-service');
+      const service = new Service({ schema: resolved.schema, names: resolved.names, backend: resolved.backend, logger });
+      return providerHandlers(service, rpcStatsTimer(env));
+    },
+  });
 }

@@ -1,8 +1,7 @@
 import { writeSync } from 'node:fs';
-import type * as grpc from '@grpc/grpc-js';
+import { GrpcServer, type GrpcCall, type GrpcHandler, type UnaryCallback } from '../../provider/grpc/grpc-server';
 import type { StderrLogger } from '../log/stderr-logger';
 import { formatHandshake, hasMagicCookie, negotiateProtocolVersion, NOT_A_COMMAND_MESSAGE } from './handshake';
-import { loadServiceDefinitions, type ServiceDefinitions } from './proto-definitions';
 import { generateServerCertificate } from './self-signed-cert';
 
 /**
@@ -11,12 +10,17 @@ import { generateServerCertificate } from './self-signed-cert';
  * Terraform passes PLUGIN_CLIENT_CERT (AutoMTLS), prints the handshake line as
  * the only output on stdout, serves the go-plugin side services, and exits as
  * soon as GRPCController.Shutdown arrives.
+ *
+ * Start-up is on the path of every Terraform phase, so the handshake line is
+ * printed as soon as the listener is bound (node:http2, no grpc-js), and the
+ * services (codec, provider service, core) load right after it, while
+ * Terraform connects, or at the latest when the first request arrives.
  */
 
 export interface PluginServerOptions {
   logger: StderrLogger;
-  /** The tfplugin6.Provider handlers, built once the service definitions are loaded. */
-  providerHandlers: (definitions: ServiceDefinitions) => grpc.UntypedServiceImplementation;
+  /** The tfplugin6.Provider handlers; called once, after the handshake line. */
+  providerHandlers: () => Readonly<Record<string, GrpcHandler>>;
   /** Default: process.env. */
   env?: NodeJS.ProcessEnv;
   /** Called instead of process.exit (tests). Default: process.exit. */
@@ -24,7 +28,7 @@ export interface PluginServerOptions {
 }
 
 export interface RunningPluginServer {
-  server: grpc.Server;
+  server: GrpcServer;
   handshake: string;
 }
 
@@ -42,15 +46,50 @@ export async function startPluginServer(options: PluginServerOptions): Promise<R
   // Ctrl-C reaches the whole process group; Terraform then sends StopProvider. Never die of SIGINT.
   process.on('SIGINT', () => options.logger.log('debug', 'SIGINT ignored: waiting for Terraform to stop or shut down the provider'));
 
-  const grpcModule = require('@grpc/grpc-js') as typeof grpc;
-  const definitions = loadServiceDefinitions();
-  const server = new grpcModule.Server({
-    'grpc.max_receive_message_length': 256 * 1024 * 1024,
-    'grpc.max_send_message_length': 256 * 1024 * 1024,
+  const clientCert = env.PLUGIN_CLIENT_CERT;
+  let certDer: Buffer | undefined;
+  let tls: { keyPem: string; certPem: string; clientCaPem: string } | undefined;
+  if (clientCert !== undefined && clientCert.trim() !== '') {
+    // Only the Terraform process holding the matching key may call us.
+    const certificate = generateServerCertificate();
+    certDer = certificate.certDer;
+    tls = { keyPem: certificate.keyPem, certPem: certificate.certPem, clientCaPem: clientCert };
+  } else {
+    // TF_DISABLE_PLUGIN_TLS: Terraform's plugin SDK test mode.
+    options.logger.log('warn', 'PLUGIN_CLIENT_CERT is not set: serving without TLS');
+  }
+
+  let loaded = false;
+  const load = (): void => {
+    if (loaded) return;
+    addServices(server, options, exit);
+    loaded = true;
+  };
+  const server = new GrpcServer({ ...(tls === undefined ? {} : { tls }), beforeRequest: load });
+  const port = await server.listen('127.0.0.1', 0);
+  const handshake = formatHandshake({ protocolVersion: negotiateProtocolVersion(env), network: 'tcp', address: `127.0.0.1:${port}`, certDer });
+  // Synchronous, so the line is complete on stdout before anything else can happen.
+  writeSync(1, handshake);
+  options.logger.log('debug', `serving tfplugin6 on 127.0.0.1:${port}${certDer === undefined ? ' without TLS' : ' with mutual TLS'}`);
+  setImmediate(() => {
+    try {
+      load();
+    } catch (error) {
+      // The first request retries and answers INTERNAL with this reason.
+      options.logger.log('error', `cannot load the provider's services: ${error instanceof Error ? error.message : String(error)}`);
+    }
   });
-  server.addService(definitions.provider, options.providerHandlers(definitions));
+
+  watchParent(options.logger, exit);
+  return { server, handshake };
+}
+
+function addServices(server: GrpcServer, options: PluginServerOptions, exit: (code: number) => void): void {
+  const { codecServiceDefinitions } = require('./codec-definitions') as typeof import('./codec-definitions');
+  const definitions = codecServiceDefinitions();
+  server.addService(definitions.provider, options.providerHandlers());
   server.addService(definitions.controller, {
-    Shutdown: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    Shutdown: (_call: GrpcCall, callback: UnaryCallback) => {
       options.logger.log('debug', 'GRPCController.Shutdown: exiting');
       callback(null, {});
       // Terraform kills us 2 s after Shutdown; leave as soon as the reply is on its way.
@@ -59,55 +98,27 @@ export async function startPluginServer(options: PluginServerOptions): Promise<R
   });
   server.addService(definitions.stdio, {
     // Nothing is ever forwarded (logs go to stderr directly); the stream just stays open.
-    StreamStdio: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+    StreamStdio: (call: GrpcCall) => {
       call.on('cancelled', () => call.end());
     },
   });
   server.addService(definitions.broker, {
-    StartStream: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+    StartStream: (call: GrpcCall) => {
       call.on('data', () => undefined);
       call.on('end', () => call.end());
       call.on('cancelled', () => call.end());
     },
   });
   server.addService(definitions.health, {
-    Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const service = call.request.service ?? '';
+    Check: (call: GrpcCall, callback: UnaryCallback) => {
+      const service = (call.request as { service?: string }).service ?? '';
       callback(null, { status: service === '' || service === 'plugin' ? 'SERVING' : 'SERVICE_UNKNOWN' });
     },
-    Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
+    Watch: (call: GrpcCall) => {
       call.write({ status: 'SERVING' });
       call.on('cancelled', () => call.end());
     },
   });
-
-  const clientCert = env.PLUGIN_CLIENT_CERT;
-  let credentials: grpc.ServerCredentials;
-  let certDer: Buffer | undefined;
-  if (clientCert !== undefined && clientCert.trim() !== '') {
-    const certificate = generateServerCertificate();
-    certDer = certificate.certDer;
-    credentials = grpcModule.ServerCredentials.createSsl(
-      Buffer.from(clientCert),
-      [{ private_key: Buffer.from(certificate.keyPem), cert_chain: Buffer.from(certificate.certPem) }],
-      true, // Only the Terraform process holding the matching key may call us.
-    );
-  } else {
-    // TF_DISABLE_PLUGIN_TLS: Terraform's plugin SDK test mode.
-    options.logger.log('warn', 'PLUGIN_CLIENT_CERT is not set: serving without TLS');
-    credentials = grpcModule.ServerCredentials.createInsecure();
-  }
-
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
-  });
-  const handshake = formatHandshake({ protocolVersion: negotiateProtocolVersion(env), network: 'tcp', address: `127.0.0.1:${port}`, certDer });
-  // Synchronous, so the line is complete on stdout before anything else can happen.
-  writeSync(1, handshake);
-  options.logger.log('debug', `serving tfplugin6 on 127.0.0.1:${port}${certDer === undefined ? ' without TLS' : ' with mutual TLS'}`);
-
-  watchParent(options.logger, exit);
-  return { server, handshake };
 }
 
 /** Leave when Terraform is gone (killed without a Shutdown), instead of lingering as an orphan. */

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
-import { DESCRIPTOR_FILE, type FieldDescriptor, type MethodDescriptor, type ProtoDescriptor, type ScalarType } from './proto-descriptor';
+import { descriptorPath, type FieldDescriptor, type MethodDescriptor, type ProtoDescriptor, type ScalarType } from './proto-descriptor';
 import { protoDirectory } from './proto-definitions';
 
 /**
@@ -62,10 +61,6 @@ export function buildProtoDescriptor(): ProtoDescriptor {
   };
   visit(root);
   return descriptor;
-}
-
-export function descriptorPath(): string {
-  return join(repoRoot(), 'tfbridge', 'plugin', DESCRIPTOR_FILE);
 }
 
 if (require.main === module) {

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { repoRoot } from '../../provider/util/repo-root';
+
 /**
  * A compact, pre-resolved description of the gRPC services the provider
  * serves (tfplugin6, go-plugin's side services, grpc.health.v1), generated
@@ -45,3 +48,7 @@ export interface ProtoDescriptor {
 }
 
 export const DESCRIPTOR_FILE = 'proto-descriptor.json';
+
+export function descriptorPath(): string {
+  return join(repoRoot(), 'tfbridge', 'plugin', DESCRIPTOR_FILE);
+}

@@ -6,8 +6,8 @@ import { StderrLogger } from '../log/stderr-logger';
 import { ProviderService } from '../provider-service';
 import type { NameMap } from '../schema/name-map';
 import type { TfProviderSchema } from '../schema/tf-schema';
-import type { ProtoDescriptor } from './proto-descriptor';
-import { buildProtoDescriptor, descriptorPath } from './proto-descriptor-generate';
+import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
+import { buildProtoDescriptor } from './proto-descriptor-generate';
 import { loadServiceDefinitions } from './proto-definitions';
 import { ProtobufCodec } from './protobuf-codec';
 

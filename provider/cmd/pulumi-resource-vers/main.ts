@@ -26,7 +26,8 @@ export function parsePluginArguments(argv: readonly string[]): PluginArguments {
   return rest[0] === undefined ? {} : { engineAddress: rest[0] };
 }
 
-async function main(): Promise<void> {
+/** Serve until SIGTERM/SIGINT; bin/pulumi-resource-vers calls this. */
+export async function main(): Promise<void> {
   process.on('uncaughtException', (error) => {
     process.stderr.write(`pulumi-resource-vers: uncaught error: ${error.stack ?? error.message}\n`);
     process.exitCode = 1;
@@ -36,6 +37,14 @@ async function main(): Promise<void> {
   const server = await startProviderServer(parsePluginArguments(process.argv.slice(2)));
   // The engine reads this line byte by byte to find the port.
   process.stdout.write(`${server.port}\n`);
+  // Message classes and the core load now, while the engine connects (or with its first call).
+  setImmediate(() => {
+    try {
+      server.load();
+    } catch (error) {
+      process.stderr.write(`pulumi-resource-vers: cannot load the provider: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+  });
   const stop = (): void => {
     void server.shutdown().then(() => process.exit(0));
   };
@@ -43,9 +52,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-if (require.main === module) {
+/** Started directly (`node main.js`) or by bin/pulumi-resource-vers. */
+export function runMain(): void {
   main().catch((error: unknown) => {
     process.stderr.write(`pulumi-resource-vers: cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runMain();

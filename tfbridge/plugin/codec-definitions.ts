@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type { GrpcMethodDefinition } from '../../provider/grpc/grpc-server';
+import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
+import { ProtobufCodec } from './protobuf-codec';
+
+/**
+ * The services the provider serves, as method definitions for
+ * provider/grpc/grpc-server.ts, built from proto-descriptor.json and the
+ * small codec (no .proto parsing, no protobufjs): about 1 ms.
+ */
+export type CodecServiceDefinition = Readonly<Record<string, GrpcMethodDefinition>>;
+
+export interface CodecServiceDefinitions {
+  provider: CodecServiceDefinition;
+  controller: CodecServiceDefinition;
+  stdio: CodecServiceDefinition;
+  broker: CodecServiceDefinition;
+  health: CodecServiceDefinition;
+}
+
+export function codecServiceDefinitions(): CodecServiceDefinitions {
+  const descriptor = JSON.parse(readFileSync(descriptorPath(), 'utf8')) as ProtoDescriptor;
+  const codec = new ProtobufCodec(descriptor);
+  const service = (name: string): CodecServiceDefinition => {
+    const methods = descriptor.services[name];
+    if (methods === undefined) throw new Error(`gRPC service ${name} missing from ${descriptorPath()}`);
+    const out: Record<string, GrpcMethodDefinition> = {};
+    for (const [methodName, method] of Object.entries(methods)) {
+      out[methodName] = {
+        path: `/${name}/${methodName}`,
+        requestStream: method.requestStream === true,
+        responseStream: method.responseStream === true,
+        requestDeserialize: (bytes: Buffer) => codec.decode(method.requestType, bytes),
+        responseSerialize: (value: never) => codec.encode(method.responseType, value as Record<string, unknown>),
+      };
+    }
+    return out;
+  };
+  return {
+    provider: service('tfplugin6.Provider'),
+    controller: service('plugin.GRPCController'),
+    stdio: service('plugin.GRPCStdio'),
+    broker: service('plugin.GRPCBroker'),
+    health: service('grpc.health.v1.Health'),
+  };
+}
