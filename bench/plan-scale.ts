@@ -7,7 +7,7 @@ import { integerFlag, runMain } from './lib/args';
 import { machineInfo } from './lib/machine';
 import { alternate, compared, printReport, saveReport, series, single, type BenchmarkReport } from './lib/report';
 import { median } from './lib/stats';
-import { terraformOk, terraformWorkspace } from './lib/terraform-env';
+import { destroyAndDispose, goldenConfig, terraformOk, terraformWorkspace } from './lib/terraform-env';
 
 /**
  * Benchmark 3, plan at scale: `terraform plan` of a 500-worker
@@ -25,32 +25,10 @@ import { terraformOk, terraformWorkspace } from './lib/terraform-env';
  * `node dist/bench/plan-scale.js [--rounds N] [--workers N]` (defaults 5, 500).
  */
 
-const CONFIG = `
-terraform {
-  required_providers {
-    vers = { source = "hdr/vers" }
-  }
-}
-
-provider "vers" {}
-
-variable "workers" {
-  type    = number
-  default = 0
-}
-
+const CONFIG = `${goldenConfig('  wait_boot = true')}
 variable "data_workers" {
   type    = number
   default = 0
-}
-
-resource "vers_vm" "golden_base" {
-  wait_boot = true
-}
-
-resource "vers_vm_commit" "golden" {
-  vm_id       = vers_vm.golden_base.id
-  keep_paused = false
 }
 
 resource "vers_vm_restore" "worker" {
@@ -132,10 +110,7 @@ async function main(): Promise<void> {
     printReport(report);
     saveReport(report);
   } finally {
-    if (workspace !== undefined) {
-      if (applied) await terraformOk(workspace, ['destroy', '-auto-approve', '-input=false', '-no-color']).catch((error: unknown) => process.stderr.write(`destroy failed: ${String(error)}\n`));
-      workspace.dispose();
-    }
+    await destroyAndDispose(workspace, applied);
     if (local !== undefined) await local.stop();
   }
 }

@@ -28,7 +28,8 @@ import { alternate, compared, printReport, saveReport, series, single, type Benc
  * Ours: the core's Provision `create` (one SSH-over-TLS connection, SFTP,
  * streamed output) in a separate provider-like process (bench/lib/provision-worker.ts),
  * timed inside that process (a provider process is already running when
- * Terraform applies); its peak RSS (VmHWM, reset per job) is benchmark 5.
+ * Terraform applies), a fresh one per workload; its peak RSS (VmHWM, reset
+ * per job) is benchmark 5.
  * Every run is checked afterwards (file count and sizes, SHA-256 for W2,
  * byte counts for W3) and its files removed.
  * `node dist/bench/provision-transport.js [--rounds N]` (default 5).
@@ -117,6 +118,9 @@ class Worker {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
+  /** RSS of the idle worker (core loaded), MiB. */
+  idleRssMib = 0;
+
   static async start(local: VersLocalProcess): Promise<Worker> {
     const { ready } = local;
     const config = { apiKey: ready.api_key, baseUrl: ready.base_url, vmDomain: ready.vm_domain, sshGateway: ready.ssh_gateway, tlsCaFile: ready.tls_ca_file };
@@ -125,7 +129,7 @@ class Worker {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const worker = new Worker(child);
-    await worker.next();
+    worker.idleRssMib = (await worker.next()).peakRssMib;
     return worker;
   }
 
@@ -297,6 +301,14 @@ async function main(): Promise<void> {
     worker = await Worker.start(local);
     sink = await startSink(sinkDir);
     const ctx: Context = { local, vmId, keyFile, w1Files, bigFile, bigSha256, sinkDir, sink: { port: sink.port, certPem: sink.certPem }, worker };
+    // A fresh provider-like process per workload (as Terraform starts one per phase), so one
+    // workload's heap does not inflate the next one's peak RSS.
+    const freshWorker = async (): Promise<void> => {
+      await worker?.stop();
+      worker = undefined;
+      worker = await Worker.start(ctx.local);
+      ctx.worker = worker;
+    };
     const rawTls = async (): Promise<number> => {
       mkdirSync(sinkDir, { recursive: true });
       return w2RawTls(ctx);
@@ -307,8 +319,10 @@ async function main(): Promise<void> {
     await w1Ours(ctx);
     await incumbentSsh(ctx, 'true');
     const w1 = await alternate(rounds, { incumbent: () => w1Incumbent(ctx), ours: () => w1Ours(ctx) }, log);
+    await freshWorker();
     const w2Rss: number[] = [];
     const w2 = await alternate(rounds, { sshCat: () => w2SshCat(ctx), scp: () => w2Scp(ctx), rawTls, ours: () => w2Ours(ctx, w2Rss) }, log);
+    await freshWorker();
     const w3Rss: number[] = [];
     const w3 = await alternate(rounds, { incumbent: () => w3Incumbent(ctx), ours: () => w3Ours(ctx, w3Rss) }, log);
 
@@ -318,8 +332,8 @@ async function main(): Promise<void> {
       name: 'provision-transport',
       title: '1 and 5. Provisioning transport and provider memory',
       scenario:
-        'One vers-local VM. W1: 20 short commands + 200 files of 4 KiB; W2: one 256 MiB file; W3: one command printing 50 MiB (100-byte lines). Incumbent: one `ssh` process per command and per file through `ProxyCommand="openssl s_client -quiet -connect GATEWAY -servername %h"`, files via `ssh … \'cat > path\'`; `scp` through the same ProxyCommand; raw TLS loopback copy to a separate node TLS server process writing to disk. Ours: the core\'s Provision create in a separate provider-like process, timed inside it; peak RSS = that process\'s VmHWM during the job.',
-      settings: { rounds, warmup: 'one Provision W1 and one ssh before timing', w1: `${W1_COMMANDS} commands + ${W1_FILES} × ${W1_FILE_BYTES} B`, w2Mib: W2_MIB, w3Bytes: W3_BYTES, vmConfig: 'mem_size_mib 1024, fs_size_mib 4096' },
+        'One vers-local VM. W1: 20 short commands + 200 files of 4 KiB; W2: one 256 MiB file; W3: one command printing 50 MiB (100-byte lines). Incumbent: one `ssh` process per command and per file through `ProxyCommand="openssl s_client -quiet -connect GATEWAY -servername %h"`, files via `ssh … \'cat > path\'`; `scp` through the same ProxyCommand; raw TLS loopback copy to a separate node TLS server process writing to disk. Ours: the core\'s Provision create in a separate provider-like process (a fresh one per workload), timed inside it; peak RSS = that process\'s VmHWM during the job (reset before each job).',
+      settings: { rounds, idleProviderRssMib: Math.round(ctx.worker.idleRssMib * 10) / 10, warmup: 'one Provision W1 and one ssh before timing', w1: `${W1_COMMANDS} commands + ${W1_FILES} × ${W1_FILE_BYTES} B`, w2Mib: W2_MIB, w3Bytes: W3_BYTES, vmConfig: 'mem_size_mib 1024, fs_size_mib 4096' },
       machine,
       figures: [
         compared('w1_vs_incumbent', 'W1: 20 commands + 200 × 4 KiB files', series('Provision', 'ms', w1.ours), series('ssh per step', 'ms', w1.incumbent), { of: 'ratio', atMost: 0.1, text: '≥ 10× faster than the incumbent' }),

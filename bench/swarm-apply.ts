@@ -4,7 +4,7 @@ import { integerFlag, runMain } from './lib/args';
 import { machineInfo } from './lib/machine';
 import { alternate, compared, printReport, saveReport, series, single, type BenchmarkReport } from './lib/report';
 import { median } from './lib/stats';
-import { terraformOk, terraformWorkspace } from './lib/terraform-env';
+import { destroyAndDispose, goldenConfig, terraformOk, terraformWorkspace } from './lib/terraform-env';
 
 /**
  * Benchmark 4, swarm apply: 50 vers_vm_restore workers from an applied golden
@@ -26,31 +26,7 @@ import { terraformOk, terraformWorkspace } from './lib/terraform-env';
 const LATENCY_MS = 200;
 const PARALLELISM = 10;
 
-const CONFIG = `
-terraform {
-  required_providers {
-    vers = { source = "hdr/vers" }
-  }
-}
-
-provider "vers" {}
-
-variable "workers" {
-  type    = number
-  default = 0
-}
-
-resource "vers_vm" "golden_base" {
-  vcpu_count   = 1
-  mem_size_mib = 512
-  wait_boot    = true
-}
-
-resource "vers_vm_commit" "golden" {
-  vm_id       = vers_vm.golden_base.id
-  keep_paused = false
-}
-
+const CONFIG = `${goldenConfig('  vcpu_count   = 1\n  mem_size_mib = 512\n  wait_boot    = true')}
 resource "vers_vm_restore" "worker" {
   count     = var.workers
   commit_id = vers_vm_commit.golden.commit_id
@@ -140,10 +116,7 @@ async function main(): Promise<void> {
     saveReport(report);
   } finally {
     if (local !== undefined) await setLatency(local, 0).catch(() => undefined);
-    if (workspace !== undefined) {
-      if (applied) await terraformOk(workspace, ['destroy', '-auto-approve', '-input=false', '-no-color']).catch((error: unknown) => process.stderr.write(`destroy failed: ${String(error)}\n`));
-      workspace.dispose();
-    }
+    await destroyAndDispose(workspace, applied);
     if (local !== undefined) await local.stop();
   }
 }

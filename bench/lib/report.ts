@@ -140,9 +140,28 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** The benchmarks in the issue's order (titles start with their number). */
+function ordered(results: ResultsFile): BenchmarkReport[] {
+  return Object.values(results.benchmarks).sort((a, b) => a.title.localeCompare(b.title));
+}
+
+/** One line per target: the closing note's "every figure next to its target". */
+export function targetSummary(results: ResultsFile): string {
+  const out = ['### Every target', '', '| Benchmark | Figure | Measured | Target | Result |', '| --- | --- | --- | --- | --- |'];
+  for (const report of ordered(results)) {
+    for (const figure of report.figures) {
+      if (figure.target === undefined) continue;
+      const measured = figure.target.of === 'ratio' ? `ratio ${figure.ratio?.median} (${figure.ours.median} vs ${figure.baseline?.median} ${figure.ours.unit})` : `${figure.ours.median} ${figure.ours.unit}`;
+      out.push(`| ${escapeCell(report.title)} | ${escapeCell(figure.description)} | ${escapeCell(measured)} | ${escapeCell(`${figure.target.text} (≤ ${figure.target.atMost}${figure.target.of === 'ratio' ? '' : ` ${figure.ours.unit}`})`)} | ${figure.pass ? '**pass**' : '**miss**'} |`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}
+
 export function markdownTable(results: ResultsFile): string {
-  const out: string[] = [];
-  for (const report of Object.values(results.benchmarks)) {
+  const out: string[] = [targetSummary(results)];
+  for (const report of ordered(results)) {
     out.push(`### ${report.title}`, '', `${report.scenario}`, '', `Machine: ${describeMachine(report.machine)}.  `, `Settings: \`${JSON.stringify(report.settings)}\``, '');
     out.push('| Figure | Baseline (median) | Ours (median) | Ratio ours/baseline (median of pairs) | Target | Result |', '| --- | --- | --- | --- | --- | --- |');
     for (const figure of report.figures) {

@@ -36,3 +36,41 @@ export async function terraformOk(workspace: TerraformWorkspace, args: string[],
   if (result.code !== 0) throw new Error(`terraform ${args.join(' ')} exited ${result.code}:\n${result.output.slice(-6000)}`);
   return ms;
 }
+
+/**
+ * The start of the Terraform benchmarks' configuration: the provider, a
+ * `workers` variable (default 0) and the golden VM (with `goldenVmBody` as its
+ * arguments) and commit `vers_vm_commit.golden` that workers restore from.
+ */
+export function goldenConfig(goldenVmBody: string): string {
+  return `
+terraform {
+  required_providers {
+    vers = { source = "hdr/vers" }
+  }
+}
+
+provider "vers" {}
+
+variable "workers" {
+  type    = number
+  default = 0
+}
+
+resource "vers_vm" "golden_base" {
+${goldenVmBody}
+}
+
+resource "vers_vm_commit" "golden" {
+  vm_id       = vers_vm.golden_base.id
+  keep_paused = false
+}
+`;
+}
+
+/** Destroys what was applied (reporting, not throwing, a failure), then removes the workspace. */
+export async function destroyAndDispose(workspace: TerraformWorkspace | undefined, applied: boolean): Promise<void> {
+  if (workspace === undefined) return;
+  if (applied) await terraformOk(workspace, ['destroy', '-auto-approve', '-input=false', '-no-color']).catch((error: unknown) => process.stderr.write(`destroy failed: ${String(error)}\n`));
+  workspace.dispose();
+}
