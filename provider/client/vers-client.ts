@@ -22,6 +22,7 @@ import type {
   VmSshKeyResponse,
   VmUpdateState,
 } from './types';
+import { RestoreRecovery } from './restore-recovery';
 import { waitForVmState } from './wait-for-vm-state';
 
 /**
@@ -90,6 +91,7 @@ const COMMIT_ENTITY_FIELDS = { id: 'string', owner_id: 'string', name: 'string',
 /** The Vers REST client (/api/v1). One per configured provider; `close()` frees its keep-alive sockets. */
 export class VersClient {
   private readonly runner: RequestRunner;
+  private readonly restores = new RestoreRecovery({ listVms: () => this.listVms(), getVmMetadata: (vmId) => this.getVmMetadata(vmId) });
 
   constructor(
     readonly config: ResolvedProviderConfig,
@@ -132,21 +134,26 @@ export class VersClient {
 
   /**
    * POST /vm/from_commit with a commit id, or an explicit `{tag_name}` / `{ref}`.
-   * Not retried once the request may have reached the server: nothing marks the new VM.
+   * A restore by commit id is retried after an ambiguous failure only once the
+   * VM of the lost attempt is known not to exist (restore-recovery.ts); by
+   * tag or ref it is not retried once the request may have reached the server.
    */
   async restoreFromCommit(source: string | FromCommitVmRequest, options: CallOptions = {}): Promise<{ vm_id: string }> {
     const body: FromCommitVmRequest = typeof source === 'string' ? { commit_id: checkUuid(source, 'commitId') } : source;
-    return this.call({
-      operation: 'restoreFromCommit',
-      method: 'POST',
-      path: '/vm/from_commit',
-      body,
-      timeout: 'restore',
-      kind: 'create',
-      signal: options.signal,
-      resource: typeof source === 'string' ? source : undefined,
-      parse: (response) => ({ vm_id: parseVmId(response, 'from_commit response') }),
-    });
+    const send = (recover?: () => Promise<{ vm_id: string } | undefined>): Promise<{ vm_id: string }> =>
+      this.call({
+        operation: 'restoreFromCommit',
+        method: 'POST',
+        path: '/vm/from_commit',
+        body,
+        timeout: 'restore',
+        kind: 'create',
+        signal: options.signal,
+        resource: typeof source === 'string' ? source : undefined,
+        parse: (response) => ({ vm_id: parseVmId(response, 'from_commit response') }),
+        ...(recover === undefined ? {} : { recover }),
+      });
+    return 'commit_id' in body ? this.restores.run(body.commit_id, send) : send();
   }
 
   /** GET /vms: every VM of the organisation. */
