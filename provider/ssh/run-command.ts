@@ -1,6 +1,6 @@
 import { CancelledError, SshError, TimeoutError } from '../errors';
 import { LineSplitter, TailBuffer } from './line-splitter';
-import { bashCommandLine } from './shell-quote';
+import { supervisedCommandLine } from './supervised-command';
 import type { SshConnection } from './ssh-connection';
 
 export interface RunCommandOptions {
@@ -38,7 +38,7 @@ export interface CommandResult {
 export async function runCommand(connection: SshConnection, command: string, options: RunCommandOptions = {}): Promise<CommandResult> {
   const { signal, timeoutMs } = options;
   if (signal?.aborted) throw new CancelledError(`command ${JSON.stringify(command)}`);
-  const channel = await connection.exec(bashCommandLine(command, options.environment));
+  const channel = await connection.exec(supervisedCommandLine(command, options.environment));
   const tail = new TailBuffer(options.stderrTailLines ?? 20, options.stderrTailBytes ?? 4096);
   const stdout = new LineSplitter((line) => options.onStdoutLine?.(line));
   const stderr = new LineSplitter((line) => {
@@ -58,6 +58,7 @@ export async function runCommand(connection: SshConnection, command: string, opt
       signal?.removeEventListener('abort', onAbort);
       removeCloseListener();
       if (error !== undefined) {
+        // Closing ends the channel's stdin, on which the supervisor kills the command's group.
         connection.close();
         reject(error);
         return;
@@ -80,8 +81,8 @@ export async function runCommand(connection: SshConnection, command: string, opt
       return;
     }
 
-    // Commands get no stdin: EOF at once, so a command that reads it does not hang.
-    channel.end();
+    // The command itself reads /dev/null; the channel's stdin stays open until the run ends,
+    // because its EOF is what tells the supervisor to kill the command (supervised-command.ts).
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const recordExit = (code: unknown, signalName: unknown): void => {

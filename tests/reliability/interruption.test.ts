@@ -59,7 +59,7 @@ suite('Ctrl-C during a long provisioning command through terraform', () => {
       return vmId !== '';
     });
     await waitUntil('the long command to start', async () => (await local.ssh(vmId, 'test -e /root/interrupted-once')).code === 0, 60_000, 500);
-    expect(await sshOk(vmId, 'pgrep -x sleep || true')).not.toBe('');
+    expect(await sshOk(vmId, 'pgrep -fx "sleep 300" || true')).not.toBe('');
 
     const interrupted = Date.now();
     running.interrupt();
@@ -82,7 +82,8 @@ suite('Ctrl-C during a long provisioning command through terraform', () => {
   test('the interrupted command no longer runs in the VM', async () => {
     expect(vmId).not.toBe('');
     // Not left running behind Terraform's back, where a second apply would provision alongside it.
-    await waitUntil('the interrupted sleep to end in the VM', async () => (await sshOk(vmId, 'pgrep -x sleep || true')) === '', 10_000, 500);
+    // (The VM's init idles in `sleep infinity`, hence the exact command line.)
+    await waitUntil('the interrupted sleep to end in the VM', async () => (await sshOk(vmId, 'pgrep -fx "sleep 300" || true')) === '', 10_000, 500);
   });
 
   test('the next apply provisions again and converges, and destroy leaves no VM', async () => {
