@@ -39,10 +39,10 @@ resource "vers_provision" "golden_setup" {
 resource "vers_vm_commit" "golden" {
   vm_id = vers_vm.golden_base.id
   name  = "golden"
-  # Leave the base VM running: a VM paused by the commit would be resumed by
-  # the next plan (its desired_state is "running"), and provisioning again
-  # needs it running.
-  keep_paused = false
+  # The base VM stays paused once the golden commit is taken: it only exists
+  # to build the image. (Its desired_state is unset, so that is not drift, and
+  # provisioning again resumes it.)
+  keep_paused = true
   # Provisioning again happens in place (same id), so the commit follows the
   # bootstrap script's hash: a new script takes a new commit.
   triggers   = { bootstrap = vers_provision.golden_setup.file[0].sha256 }

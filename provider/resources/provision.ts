@@ -92,7 +92,9 @@ async function provision(inputs: PropertyBag, ctx: LifecycleContext, expectedHos
     throw error;
   }
   if (state === 'paused') {
-    throw new ProviderError('VM_PAUSED', `cannot provision VM ${vmId}: it is paused; set its desired_state to "running" first`, { resource: vmId });
+    // A VM must run to be provisioned (a commit with keep_paused leaves it paused).
+    info(ctx, `VM ${vmId} is paused; resuming it to provision`);
+    await provider.client.setVmState(vmId, 'Running', { signal: ctx.signal });
   }
   const result = await provisionVm(
     provider.client,

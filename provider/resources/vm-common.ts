@@ -61,6 +61,7 @@ export async function readVmOutputs(
     parentCommitId: metadata.parent_commit_id ?? '',
   };
   if (status.state === 'running' || status.state === 'paused') outs.desiredState = status.state;
+  else outs.desiredState ??= 'running';
   return outs;
 }
 
@@ -90,6 +91,7 @@ export async function settleNewVm(
     ...inputs,
     ...options.knownOuts,
     state: 'booting',
+    desiredState: inputs.desiredState ?? 'running',
     sshHost: provider.sshHostOf(vmId),
     sshPort: provider.sshPort,
     sshPrivateKey: '',
@@ -113,12 +115,12 @@ export async function settleNewVm(
     }
     let outs = await readVmOutputs(provider, vmId, partial, ctx.signal);
     if (outs === undefined) throw new NotFoundError({ method: 'GET', path: `/vm/${vmId}/status`, status: 404, serverMessage: 'not found' });
-    if (desiredStateOf(inputs.desiredState) === 'paused' && outs.state !== 'paused') {
+    if (inputs.desiredState === 'paused' && outs.state !== 'paused') {
       await provider.client.setVmState(vmId, 'Paused', { signal: ctx.signal });
       info(ctx, `VM ${vmId} paused`);
       outs = (await readVmOutputs(provider, vmId, outs, ctx.signal)) ?? outs;
     }
-    return { ...outs, desiredState: desiredStateOf(inputs.desiredState), labels };
+    return { ...outs, ...(typeof inputs.desiredState === 'string' ? { desiredState: inputs.desiredState } : {}), labels };
   } catch (error) {
     if (await vmIsGone(provider, vmId)) {
       throw new ProviderError('VM_LOST', `VM ${vmId} no longer exists after its creation (Vers deletes a VM whose boot failed): ${messageOf(error)}`, {
@@ -168,7 +170,8 @@ export async function updateVmInPlace(
       'the VM was deleted outside this configuration; refresh to plan its re-creation',
     );
   }
-  return { ...outs, ...news, labels: stringMap(news.labels), desiredState: desiredStateOf(news.desiredState) };
+  // An unset desired state reports the VM's current one (read put it in outs).
+  return { ...outs, ...news, labels: stringMap(news.labels), desiredState: typeof news.desiredState === 'string' ? news.desiredState : (outs.desiredState ?? 'running') };
 }
 
 /** Refresh shared by VM resources; `undefined` when the VM is gone. */
@@ -188,7 +191,7 @@ export function vmVolatileOutputs(changedKeys: readonly string[]): string[] {
   return changedKeys.includes('desiredState') ? ['state', 'sshPrivateKey'] : [];
 }
 
-export { stringMap, desiredStateOf };
+export { stringMap };
 
 /**
  * check, diff, update and delete of a VM resource whose only in-place

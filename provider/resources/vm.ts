@@ -24,7 +24,7 @@ function crossFieldRules(inputs: PropertyBag): CheckFailure[] {
   if (!isSet(inputs.fromCommit)) return [];
   return INHERITED.filter((key) => isSet(inputs[key])).map((key) => ({
     property: key,
-    reason: "conflicts with fromCommit: a restored VM inherits the commit's vCPUs, memory, disk and image",
+    reason: "conflicts with `fromCommit`: a restored VM inherits the commit's vCPUs, memory, disk and image",
   }));
 }
 

@@ -51,7 +51,7 @@ export class VmBranch extends pulumi.CustomResource {
    */
   public declare readonly labels: pulumi.Output<{[key: string]: string}>;
   /**
-   * The state the VM is kept in.
+   * The configured state, or the VM's current running/paused state when none is configured.
    */
   public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
@@ -100,7 +100,7 @@ export class VmBranch extends pulumi.CustomResource {
       resourceInputs['sourceVmId'] = args ? args.sourceVmId : undefined;
       resourceInputs['keepPaused'] = (args ? args.keepPaused : undefined) ?? false;
       resourceInputs['labels'] = args ? args.labels : undefined;
-      resourceInputs['desiredState'] = (args ? args.desiredState : undefined) ?? "running";
+      resourceInputs['desiredState'] = args ? args.desiredState : undefined;
       resourceInputs['commitId'] = undefined /*out*/;
       resourceInputs['state'] = undefined /*out*/;
       resourceInputs['sshHost'] = undefined /*out*/;
@@ -149,7 +149,7 @@ export interface VmBranchArgs {
    */
   labels?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**
-   * Whether the VM should be `running` or `paused`. Changed in place: pausing freezes every process of the VM, resuming thaws it.
+   * Keep the VM `running` or `paused`, changed in place: pausing freezes every process of the VM, resuming thaws it. When unset, the VM is left in whatever state other operations put it (a new VM runs; a commit with `keep_paused` leaves it paused; provisioning resumes it), and that is not drift.
    */
   desiredState?: pulumi.Input<enums.DesiredState>;
 }

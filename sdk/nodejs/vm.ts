@@ -65,7 +65,7 @@ export class Vm extends pulumi.CustomResource {
    */
   public declare readonly waitBoot: pulumi.Output<boolean>;
   /**
-   * The state the VM is kept in.
+   * The configured state, or the VM's current running/paused state when none is configured.
    */
   public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
@@ -115,7 +115,7 @@ export class Vm extends pulumi.CustomResource {
       resourceInputs['labels'] = args ? args.labels : undefined;
       resourceInputs['fromCommit'] = args ? args.fromCommit : undefined;
       resourceInputs['waitBoot'] = (args ? args.waitBoot : undefined) ?? true;
-      resourceInputs['desiredState'] = (args ? args.desiredState : undefined) ?? "running";
+      resourceInputs['desiredState'] = args ? args.desiredState : undefined;
       resourceInputs['state'] = undefined /*out*/;
       resourceInputs['sshHost'] = undefined /*out*/;
       resourceInputs['sshPort'] = undefined /*out*/;
@@ -182,7 +182,7 @@ export interface VmArgs {
    */
   waitBoot?: pulumi.Input<boolean>;
   /**
-   * Whether the VM should be `running` or `paused`. Changed in place: pausing freezes every process of the VM, resuming thaws it.
+   * Keep the VM `running` or `paused`, changed in place: pausing freezes every process of the VM, resuming thaws it. When unset, the VM is left in whatever state other operations put it (a new VM runs; a commit with `keep_paused` leaves it paused; provisioning resumes it), and that is not drift.
    */
   desiredState?: pulumi.Input<enums.DesiredState>;
 }

@@ -44,7 +44,8 @@ describe('the golden-image pipeline at the core level, against vers-local', () =
     writeFileSync(bootstrap, '#!/bin/bash\nset -e\nmkdir -p /opt/golden\necho "built by bootstrap" > /opt/golden/marker\necho bootstrap ran\n');
 
     const vmInputs = await checked('vers:index:Vm', { vcpuCount: 1, memSizeMib: 512, labels: { role: 'golden' } });
-    expect(vmInputs).toMatchObject({ waitBoot: true, desiredState: 'running', fsSizeMib: 1024, imageName: 'default' });
+    expect(vmInputs).toMatchObject({ waitBoot: true, fsSizeMib: 1024, imageName: 'default' });
+    expect(vmInputs.desiredState).toBeUndefined();
     const golden = await lifecycle('vers:index:Vm').create(vmInputs, ctx);
     expect(golden.outs).toMatchObject({ state: 'running', labels: { role: 'golden' }, sshHost: `${golden.id}.${local.ready.vm_domain}`, parentCommitId: '' });
     expect(golden.outs.sshPrivateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);

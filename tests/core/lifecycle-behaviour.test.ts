@@ -60,7 +60,7 @@ describe('replacement decisions come from diff, without calling the API', () => 
 
   test('bad input is refused by check with the property and the rule', async () => {
     expect((await vm.check({ fromCommit: '2b6f0cc9-04a5-4b43-9c6e-7e8f6c2b1a10', vcpuCount: 2 }, undefined)).failures).toEqual([
-      { property: 'vcpuCount', reason: "conflicts with fromCommit: a restored VM inherits the commit's vCPUs, memory, disk and image" },
+      { property: 'vcpuCount', reason: "conflicts with `fromCommit`: a restored VM inherits the commit's vCPUs, memory, disk and image" },
     ]);
     expect((await provision.check({ vmId: '2b6f0cc9-04a5-4b43-9c6e-7e8f6c2b1a10', files: [{ source: '/nonexistent/x.sh', destination: '/x' }] }, undefined)).failures).toEqual([
       { property: 'files[0].source', reason: 'file not found: /nonexistent/x.sh' },
@@ -105,13 +105,21 @@ describe('lifecycles against vers-local', () => {
     base = { id: base.id, outs };
   });
 
-  test('a VM paused behind the configuration\'s back shows up as drift in read', async () => {
+  test('a VM paused behind the configuration\'s back is drift when a desired state is configured, and not when none is', async () => {
     await local.api('PATCH', `/vm/${base.id}/state`, { json: { state: 'Paused' } });
     const read = await vm.read(base.id, base.outs, ctx);
     expect(read?.outs).toMatchObject({ state: 'paused', desiredState: 'paused' });
-    const diff = await vm.diff(base.id, read!.outs, await checked(vm, { labels: { suite: 'behaviour', tier: 'gold' }, fsSizeMib: 1536 }));
-    expect(diff.changedKeys).toEqual(['desiredState']);
-    await vm.update(base.id, read!.outs, { ...read!.outs, desiredState: 'running' }, ctx);
+    const unset = await vm.diff(base.id, read!.outs, await checked(vm, { labels: { suite: 'behaviour', tier: 'gold' }, fsSizeMib: 1536 }));
+    expect(unset.changes).toBe(false);
+    const running = await checked(vm, { labels: { suite: 'behaviour', tier: 'gold' }, fsSizeMib: 1536, desiredState: 'running' });
+    expect((await vm.diff(base.id, read!.outs, running)).changedKeys).toEqual(['desiredState']);
+    expect(await vm.update(base.id, read!.outs, running, ctx)).toMatchObject({ state: 'running', desiredState: 'running' });
+  });
+
+  test('provisioning resumes a paused VM (as a commit with keepPaused leaves it)', async () => {
+    await local.api('PATCH', `/vm/${base.id}/state`, { json: { state: 'Paused' } });
+    await provision.create(await checked(provision, { vmId: base.id, commands: ['true'] }), ctx);
+    expect((await local.api('GET', `/vm/${base.id}/status`)).json<{ state: string }>().state).toBe('running');
   });
 
   test('a commit is renamed in place, and getCommit reports it with its ancestry', async () => {

@@ -112,7 +112,7 @@ describe('vers.dynamic resources through the Pulumi dynamic-provider host, again
       'pulumi-nodejs:dynamic/vers:VmRestore',
     ]);
     const vm = registrations.find((registration) => registration.name === 'golden')?.inputs;
-    expect(vm).toMatchObject({ labels: { role: 'golden' }, waitBoot: true, desiredState: 'running' });
+    expect(vm).toMatchObject({ labels: { role: 'golden' }, waitBoot: true });
   });
 
   test('the serialized provider is small, loads the core lazily and holds no secret', () => {

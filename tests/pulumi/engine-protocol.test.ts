@@ -95,7 +95,7 @@ describe('the Pulumi engine protocol against vers-local', () => {
     const vm = await plugin.check(VM, 'bad', { vcpuCount: 0, labels: { ok: 'yes' } });
     expect(vm.failures).toEqual([{ property: 'vcpuCount', reason: expect.stringMatching(/1/) }]);
     const conflict = await plugin.check(VM, 'bad', { fromCommit: '00000000-0000-4000-8000-000000000000', memSizeMib: 1024 });
-    expect(conflict.failures).toEqual([{ property: 'memSizeMib', reason: expect.stringContaining('conflicts with fromCommit') }]);
+    expect(conflict.failures).toEqual([{ property: 'memSizeMib', reason: expect.stringContaining('conflicts with `fromCommit`') }]);
     const provision = await plugin.check(PROVISION, 'bad', {
       vmId: 'not-a-uuid',
       files: [{ content: 'x', destination: '/etc/x' }, { content: 'y', destination: 'relative/path' }],
@@ -114,7 +114,7 @@ describe('the Pulumi engine protocol against vers-local', () => {
     const news = { vcpuCount: 1, memSizeMib: 512, labels: { team: 'infra' } };
     const checked = await plugin.check(VM, 'solo', news);
     expect(checked.failures).toEqual([]);
-    expect(checked.inputs).toEqual({ ...news, fsSizeMib: 1024, imageName: 'default', waitBoot: true, desiredState: 'running' });
+    expect(checked.inputs).toEqual({ ...news, fsSizeMib: 1024, imageName: 'default', waitBoot: true });
 
     const preview = await plugin.create(VM, 'solo', checked.inputs, { preview: true });
     expect(preview.id).toBe('');

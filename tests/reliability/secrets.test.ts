@@ -34,10 +34,12 @@ afterAll(async () => {
   expect(report?.exitCode ?? 0).toBe(0);
 });
 
-/** The private key of every VM that exists now, fetched with the API. */
+/** The private key of every VM that exists now, fetched with the API (a paused VM is resumed for it, as Vers requires). */
 async function privateKeysOfLiveVms(): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   for (const vmId of await liveVmIds(local)) {
+    const status = (await local.api('GET', `/vm/${vmId}/status`)).json<{ state: string }>();
+    if (status.state === 'paused') await local.api('PATCH', `/vm/${vmId}/state`, { json: { state: 'Running' } });
     const res = await local.api('GET', `/vm/${vmId}/ssh_key`);
     if (res.status !== 200) throw new Error(`ssh_key of ${vmId}: ${res.status}`);
     keys.set(`VM ${vmId}`, res.json<{ ssh_private_key: string }>().ssh_private_key);

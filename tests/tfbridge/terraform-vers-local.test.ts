@@ -70,7 +70,7 @@ suite('the golden-image example through terraform against vers-local', () => {
       commit_id: first.golden_commit_id,
       vm_id: baseId,
       name: 'golden',
-      keep_paused: false,
+      keep_paused: true,
       triggers: { bootstrap: sha256Of(bootstrap) },
     });
     for (const [index, id] of workers.entries()) {
@@ -115,7 +115,8 @@ suite('the golden-image example through terraform against vers-local', () => {
       parent_commit_id: first.golden_commit_id,
     });
     expect(await vmIds(local)).toEqual([baseId, ...newWorkers].sort());
-    expect(await goldenFiles(baseId)).toBe(`2\nhello from ${baseId} (golden image v2)\n`);
+    // Provisioning resumed the base VM, and the new commit (keep_paused) paused it again.
+    expect((await local.api('GET', `/vm/${baseId}/status`)).json<{ state: string }>().state).toBe('paused');
     for (const id of newWorkers) expect(await goldenFiles(id)).toBe(`2\nhello from ${id} (golden image v2)\n`);
     expect((await plan(workspace)).code).toBe(0);
 

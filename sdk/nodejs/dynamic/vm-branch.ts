@@ -38,7 +38,7 @@ export class VmBranch extends pulumi.dynamic.Resource {
    */
   public declare readonly labels: pulumi.Output<{[key: string]: string}>;
   /**
-   * The state the VM is kept in.
+   * The configured state, or the VM's current running/paused state when none is configured.
    */
   public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
@@ -80,7 +80,7 @@ export class VmBranch extends pulumi.dynamic.Resource {
       props['sourceVmId'] = args ? args.sourceVmId : undefined;
       props['keepPaused'] = (args ? args.keepPaused : undefined) ?? false;
       props['labels'] = args ? args.labels : undefined;
-      props['desiredState'] = (args ? args.desiredState : undefined) ?? "running";
+      props['desiredState'] = args ? args.desiredState : undefined;
     }
     props['commitId'] = undefined;
     props['state'] = undefined;

@@ -30,7 +30,7 @@ export class VmRestore extends pulumi.dynamic.Resource {
    */
   public declare readonly labels: pulumi.Output<{[key: string]: string}>;
   /**
-   * The state the VM is kept in.
+   * The configured state, or the VM's current running/paused state when none is configured.
    */
   public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
@@ -71,7 +71,7 @@ export class VmRestore extends pulumi.dynamic.Resource {
       }
       props['commitId'] = args ? args.commitId : undefined;
       props['labels'] = args ? args.labels : undefined;
-      props['desiredState'] = (args ? args.desiredState : undefined) ?? "running";
+      props['desiredState'] = args ? args.desiredState : undefined;
     }
     props['state'] = undefined;
     props['sshHost'] = undefined;

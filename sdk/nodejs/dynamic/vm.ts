@@ -52,7 +52,7 @@ export class Vm extends pulumi.dynamic.Resource {
    */
   public declare readonly waitBoot: pulumi.Output<boolean>;
   /**
-   * The state the VM is kept in.
+   * The configured state, or the VM's current running/paused state when none is configured.
    */
   public declare readonly desiredState: pulumi.Output<enums.DesiredState>;
   /**
@@ -95,7 +95,7 @@ export class Vm extends pulumi.dynamic.Resource {
       props['labels'] = args ? args.labels : undefined;
       props['fromCommit'] = args ? args.fromCommit : undefined;
       props['waitBoot'] = (args ? args.waitBoot : undefined) ?? true;
-      props['desiredState'] = (args ? args.desiredState : undefined) ?? "running";
+      props['desiredState'] = args ? args.desiredState : undefined;
     }
     props['state'] = undefined;
     props['sshHost'] = undefined;
