@@ -2,7 +2,7 @@ import { ConfigError, PartialCreateError, ProviderError, ValidationError } from 
 import type { CheckFailure } from '../provider/resources/types';
 import { isBridgeError } from './errors';
 import type { SecretRedactor } from './log/secret-redactor';
-import type { FieldNames } from './schema/name-map';
+import { terraformNameOf, type FieldNames } from './schema/name-map';
 import { propertyPathToTerraform, type AttributePathStep } from './values/attribute-path';
 
 /** A tfplugin6 Diagnostic in proto-loader's object form. */
@@ -35,7 +35,8 @@ export class DiagnosticBuilder {
     return failures.map((failure) => {
       const path = propertyPathToTerraform(failure.property, names);
       const subject = failure.property === '' ? 'The configuration' : path.text;
-      return this.error(`Invalid value for ${subject}`, sentence(subject, failure.property, failure.reason), path.steps.length > 0 ? path.steps : undefined);
+      const reason = inTerraformNames(failure.reason, names);
+      return this.error(`Invalid value for ${subject}`, sentence(subject, failure.property, reason), path.steps.length > 0 ? path.steps : undefined);
     });
   }
 
@@ -77,6 +78,14 @@ export class DiagnosticBuilder {
       ...(steps === undefined || steps.length === 0 ? {} : { attribute: { steps } }),
     };
   }
+}
+
+/** The core's reasons name other properties in backticks (`fromCommit`): show Terraform's spelling. */
+function inTerraformNames(reason: string, names: FieldNames): string {
+  return reason.replace(/`([A-Za-z][A-Za-z0-9]*)`/g, (whole, property: string) => {
+    const terraformName = terraformNameOf(names, property);
+    return terraformName === undefined ? whole : `\`${terraformName}\``;
+  });
 }
 
 /** "subject reason." — unless the reason already names its subject (in either spelling) first. */

@@ -3,7 +3,7 @@ import { checkOptions, type OptionRules } from './check-options';
 
 /** Retry policy for API calls. Only calls that are safe to repeat are retried (see vers-client.ts). */
 export interface RetryOptions {
-  /** Retries after the first attempt. Default 3. 0 disables retries. */
+  /** Retries after the first attempt. Default 5. 0 disables retries. */
   limit?: number;
   /** Delay before the first retry, in ms; doubles each retry, with jitter. Default 500. */
   baseDelayMs?: number;
@@ -39,7 +39,7 @@ export interface ClientOptions {
 export type ResolvedRetryOptions = Required<RetryOptions>;
 export type ResolvedTimeouts = Required<Timeouts>;
 
-export const DEFAULT_RETRY: ResolvedRetryOptions = Object.freeze({ limit: 3, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 });
+export const DEFAULT_RETRY: ResolvedRetryOptions = Object.freeze({ limit: 5, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 });
 export const DEFAULT_TIMEOUTS: ResolvedTimeouts = Object.freeze({ request: 60_000, createVm: 180_000, commit: 180_000, restore: 180_000, exec: 180_000 });
 
 const ONE_DAY_MS = 86_400_000;
