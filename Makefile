@@ -22,9 +22,10 @@ build: install
 	node node_modules/typescript/bin/tsc -p tsconfig.json
 	node dist/tfbridge/dev-overrides.js
 
-# Regenerate everything derived from schema.json (Terraform schema, Pulumi SDK,
-# docs), then compile again. Run after editing schema.json; commit the result.
+# Regenerate everything derived from schema.json and tfbridge/proto (Terraform
+# schema and descriptor, Pulumi SDK, docs), then compile again. Run after editing schema.json; commit the result.
 generate: build
+	node dist/tfbridge/plugin/proto-descriptor-generate.js
 	node dist/tfbridge/generate.js
 	node dist/sdk/nodejs/codegen/generate.js
 	node node_modules/typescript/bin/tsc -p tsconfig.json
