@@ -2,7 +2,7 @@ import { withoutRequestToken } from '../client';
 import { providerOf } from '../provider';
 import { validateInputs } from '../schema/input-validator';
 import type { FunctionLifecycle } from './types';
-import { stringMap } from './vm-common';
+import { stringMap } from './string-map';
 
 /** `vers:index:getVms` / data `vers_vms`: the organisation's VMs, optionally filtered by labels. */
 

@@ -11,6 +11,7 @@ import { checkResource } from './check';
 import { diffResource } from './diff';
 import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from './types';
 import { containsUnknown, isUnknown, UNKNOWN } from './unknown';
+import { stringMap } from './string-map';
 
 /**
  * `vers:index:Provision` / `vers_provision`: files then commands over one
@@ -59,13 +60,6 @@ async function hashFiles(files: FileBag[]): Promise<CheckFailure[]> {
   return failures;
 }
 
-function stringMap(value: JsonValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
-  }
-  return out;
-}
 
 function uploadSpecs(files: JsonValue | undefined): UploadFileSpec[] {
   if (!Array.isArray(files)) return [];

@@ -4,6 +4,7 @@ import { info, providerOf, type VersProvider } from '../provider';
 import { checkResource } from './check';
 import { diffResource } from './diff';
 import type { DiffResult, JsonValue, LifecycleContext, PropertyBag, ReadResult, ResourceLifecycle } from './types';
+import { stringMap } from './string-map';
 
 /**
  * What Vm, VmBranch and VmRestore share: the connection outputs of a VM,
@@ -13,13 +14,6 @@ import type { DiffResult, JsonValue, LifecycleContext, PropertyBag, ReadResult, 
 
 export type DesiredState = 'running' | 'paused';
 
-function stringMap(value: JsonValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
-  }
-  return out;
-}
 
 function desiredStateOf(value: JsonValue | undefined): DesiredState {
   return value === 'paused' ? 'paused' : 'running';
@@ -191,7 +185,6 @@ export function vmVolatileOutputs(changedKeys: readonly string[]): string[] {
   return changedKeys.includes('desiredState') ? ['state', 'sshPrivateKey'] : [];
 }
 
-export { stringMap };
 
 /**
  * check, diff, update and delete of a VM resource whose only in-place

@@ -3,7 +3,8 @@ import { checkResource, isSet } from './check';
 import { diffResource } from './diff';
 import type { CheckFailure, PropertyBag, ResourceLifecycle } from './types';
 import { isUnknown } from './unknown';
-import { deleteVm, readVm, settleNewVm, stringMap, updateVmInPlace, vmVolatileOutputs } from './vm-common';
+import { stringMap } from './string-map';
+import { deleteVm, readVm, settleNewVm, updateVmInPlace, vmVolatileOutputs } from './vm-common';
 
 /**
  * `vers:index:Vm` / `vers_vm`: a new root VM, or a VM restored from
