@@ -58,7 +58,7 @@ export async function runCommand(connection: SshConnection, command: string, opt
       signal?.removeEventListener('abort', onAbort);
       removeCloseListener();
       if (error !== undefined) {
-        // Closing ends the channel's stdin, on which the supervisor kills the command's group.
+        // Closing ends the sshd session, on which the supervisor kills the command's group.
         connection.close();
         reject(error);
         return;
@@ -81,8 +81,8 @@ export async function runCommand(connection: SshConnection, command: string, opt
       return;
     }
 
-    // The command itself reads /dev/null; the channel's stdin stays open until the run ends,
-    // because its EOF is what tells the supervisor to kill the command (supervised-command.ts).
+    // Commands get no stdin (the supervisor gives them /dev/null): EOF at once.
+    channel.end();
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const recordExit = (code: unknown, signalName: unknown): void => {

@@ -3,21 +3,19 @@ import { bashCommandLine, shellQuote } from './shell-quote';
 /**
  * The remote command line for one provisioning command: `command` runs (with
  * `environment`, via `bash -c`) in its own session and process group, and a
- * watcher kills that whole group when the SSH channel's stdin reaches EOF.
- * That is how a cancelled or timed-out run stops what it started: sshd gives
- * a command without a terminal no signal when its session goes away, and it
- * ignores "signal" channel requests. The command's own stdin is /dev/null, so
- * the caller must leave the channel's stdin open while the command runs.
+ * watcher kills that whole group once the sshd process serving the session is
+ * gone. That is how a cancelled or timed-out run stops what it started: the
+ * client closes the connection, sshd exits, and the command dies within half
+ * a second — sshd itself gives a command without a terminal no signal when
+ * its session goes away, and it ignores "signal" channel requests.
  */
 export function supervisedCommandLine(command: string, environment: Readonly<Record<string, string>> = {}): string {
   const supervisor = [
-    'exec 3<&0',
-    `setsid ${bashCommandLine(command, environment)} </dev/null 3<&- &`,
+    `setsid ${bashCommandLine(command, environment)} </dev/null &`,
     'child=$!',
-    // Background jobs get /dev/null as stdin unless redirected: read the channel through fd 3.
-    '{ cat <&3 >/dev/null 2>&1; kill -KILL -- "-$child" 2>/dev/null; } >/dev/null 2>&1 &',
+    'session=$PPID',
+    '{ while kill -0 "$session" 2>/dev/null; do sleep 0.5; done; kill -KILL -- "-$child"; } </dev/null >/dev/null 2>&1 &',
     'watcher=$!',
-    'exec 3<&-',
     'wait "$child"',
     'status=$?',
     'kill "$watcher" 2>/dev/null',

@@ -192,11 +192,11 @@ describe('lifecycles against vers-local', () => {
     expect((await provision.diff('id', first, second)).changedKeys).toEqual(['files']);
   });
 
-  test('a 64 MiB file is uploaded by streaming: the process grows far less than the file', async () => {
+  test('a 160 MiB file is uploaded by streaming: the process grows far less than the file', async () => {
     const big = join(workDir, 'big.bin');
     const chunk = Buffer.alloc(1024 * 1024, 7);
     writeFileSync(big, Buffer.alloc(0));
-    for (let index = 0; index < 64; index += 1) writeFileSync(big, chunk, { flag: 'a' });
+    for (let index = 0; index < 160; index += 1) writeFileSync(big, chunk, { flag: 'a' });
     const inputs = await checked(provision, { vmId: base.id, files: [{ source: big, destination: '/tmp/big.bin' }] });
     global.gc?.();
     const before = process.memoryUsage().rss;
@@ -207,9 +207,10 @@ describe('lifecycles against vers-local', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(peak - before).toBeLessThan(32 * 1024 * 1024);
+    // Bounded by what is in flight (and garbage not yet collected), not by the file: under 30% of it.
+    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
     const run = await local.ssh(base.id, 'stat -c %s /tmp/big.bin', { privateKey: base.outs.sshPrivateKey as string });
-    expect(run.stdout.trim()).toBe(String(64 * 1024 * 1024));
+    expect(run.stdout.trim()).toBe(String(160 * 1024 * 1024));
   });
 
   test('a VM whose boot fails is reported as deleted by Vers, not as partial state', async () => {
