@@ -8,6 +8,10 @@ import { startVersLocal, type VersLocal } from './server';
  * log to stderr, and stop cleanly on SIGTERM/SIGINT.
  */
 
+// Whoever started us may be gone (a killed test run, a closed terminal): a write to its pipe
+// then fails with EPIPE, which must not crash the shutdown that removes every VM.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 function log(line: string): void {
   process.stderr.write(`[vers-local ${new Date().toISOString()}] ${line}\n`);
 }
