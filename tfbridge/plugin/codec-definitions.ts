@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { GrpcMethodDefinition } from '../../provider/grpc/grpc-server';
 import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
 import { ProtobufCodec } from './protobuf-codec';
+import { forEachServedService, type ServiceRole } from './served-services';
 
 /**
  * The services the provider serves, as method definitions for
@@ -10,13 +11,7 @@ import { ProtobufCodec } from './protobuf-codec';
  */
 export type CodecServiceDefinition = Readonly<Record<string, GrpcMethodDefinition>>;
 
-export interface CodecServiceDefinitions {
-  provider: CodecServiceDefinition;
-  controller: CodecServiceDefinition;
-  stdio: CodecServiceDefinition;
-  broker: CodecServiceDefinition;
-  health: CodecServiceDefinition;
-}
+export type CodecServiceDefinitions = Record<ServiceRole, CodecServiceDefinition>;
 
 export function codecServiceDefinitions(): CodecServiceDefinitions {
   const descriptor = JSON.parse(readFileSync(descriptorPath(), 'utf8')) as ProtoDescriptor;
@@ -36,11 +31,5 @@ export function codecServiceDefinitions(): CodecServiceDefinitions {
     }
     return out;
   };
-  return {
-    provider: service('tfplugin6.Provider'),
-    controller: service('plugin.GRPCController'),
-    stdio: service('plugin.GRPCStdio'),
-    broker: service('plugin.GRPCBroker'),
-    health: service('grpc.health.v1.Health'),
-  };
+  return forEachServedService(service);
 }

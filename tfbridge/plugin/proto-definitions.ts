@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { repoRoot } from '../../provider/util/repo-root';
+import { forEachServedService, type ServiceRole } from './served-services';
 
 /**
  * The gRPC service definitions, loaded from tfbridge/proto at start-up
@@ -8,13 +9,7 @@ import { repoRoot } from '../../provider/util/repo-root';
  * proto-loader's plain-object form: snake_case fields as in the .proto,
  * bytes as Buffer, enums by name, int64 as number.
  */
-export interface ServiceDefinitions {
-  provider: grpc.ServiceDefinition;
-  controller: grpc.ServiceDefinition;
-  stdio: grpc.ServiceDefinition;
-  broker: grpc.ServiceDefinition;
-  health: grpc.ServiceDefinition;
-}
+export type ServiceDefinitions = Record<ServiceRole, grpc.ServiceDefinition>;
 
 export const PROTO_LOADER_OPTIONS = { keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true } as const;
 
@@ -32,11 +27,5 @@ export function loadServiceDefinitions(): ServiceDefinitions {
     if (found === undefined) throw new Error(`gRPC service ${name} missing from ${dir}`);
     return found;
   };
-  return {
-    provider: service('tfplugin6.Provider'),
-    controller: service('plugin.GRPCController'),
-    stdio: service('plugin.GRPCStdio'),
-    broker: service('plugin.GRPCBroker'),
-    health: service('grpc.health.v1.Health'),
-  };
+  return forEachServedService(service);
 }
