@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProviderConfig } from '../config';
 import { CancelledError, CommandFailedError, SshError, TimeoutError, ValidationError } from '../errors';
-import { sha256File, writeBigFile } from '../../tests/helpers/big-file';
+import { sha256File, UploadReadProbe, writeBigFile } from '../../tests/helpers/big-file';
 import type { LogLevel } from '../resources/types';
 import { startSshOverTlsServer, type SshOverTlsServer } from '../../tests/helpers/ssh-over-tls-server';
 import { connectSsh } from './connect-ssh';
@@ -71,28 +71,24 @@ describe('provisioning over one SSH-over-TLS connection', () => {
     await expect(runProvisioning(connection, { files: [{ destination: '/a', content: 'x', mode: '999' }] }, logger)).rejects.toMatchObject({ property: 'files[0].mode' });
   });
 
-  test('a 64 MiB source file streams from disk: RSS grows far less than the file', async () => {
+  test('a 64 MiB source file is read from disk only as fast as it is sent, with progress every 10%', async () => {
     const source = join(localDir, 'big.bin');
     writeBigFile(source, 64);
     const expectedHash = await sha256File(source);
 
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 20);
-    try {
-      await runProvisioning(connection, { files: [{ destination: '/opt/data/big.bin', source }] }, logger);
-    } finally {
-      clearInterval(sampler);
-    }
-    peak = Math.max(peak, process.memoryUsage().rss);
-    const growthMiB = (peak - before) / (1024 * 1024);
-    // Both SSH ends run in this process, so this bounds client and server together.
-    expect(growthMiB).toBeLessThan(24);
+    // Both SSH ends run in this process, so every byte sent is read twice: from the file, then from the server's socket.
+    const probe = new UploadReadProbe(2);
+    await runProvisioning(connection, { files: [{ destination: '/opt/data/big.bin', source }] }, probe);
+
+    expect(probe.progressLines.map((line) => /\((\d+)%\)$/.exec(line)?.[1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90']);
+    expect(probe.progressLines[0]).toMatch(/^uploaded 6\.\d of 64\.0 MiB to \/opt\/data\/big\.bin \(10%\)$/);
+    // The measure sees the whole file go through, so a source read whole before sending would show 64 MiB ahead at 10%.
+    expect(probe.bytesRead()).toBeGreaterThanOrEqual(2 * 64 * 1024 * 1024);
+    // What is read beyond what was sent is only what is in flight (16 parallel writes of 255 KiB, counted at both ends).
+    expect(probe.worstReadAheadBytes).toBeLessThan(16 * 1024 * 1024);
     expect(statSync(inVm('/opt/data/big.bin')).size).toBe(64 * 1024 * 1024);
     expect(await sha256File(inVm('/opt/data/big.bin'))).toBe(expectedHash);
-    console.log(`64 MiB upload: peak RSS growth ${growthMiB.toFixed(1)} MiB`);
+    console.log(`64 MiB upload: read at most ${(probe.worstReadAheadBytes / (1024 * 1024)).toFixed(1)} MiB ahead of what was sent`);
   });
 
   test('commands run in order and stream their output line by line as it arrives', async () => {

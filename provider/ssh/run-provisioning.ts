@@ -21,6 +21,22 @@ export interface ProvisioningResult {
   durationMs: number;
 }
 
+/** Files at least this large report their upload every 10%, so a long transfer shows it is moving. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/** An onProgress callback that logs `uploaded X of Y MiB to <destination> (N%)` each time another 10% is sent. */
+function uploadProgressLogger(logger: Logger, destination: string): (sentBytes: number, totalBytes: number) => void {
+  let loggedTenths = 0;
+  return (sentBytes, totalBytes) => {
+    if (totalBytes < PROGRESS_MIN_BYTES) return;
+    const tenths = Math.floor((sentBytes * 10) / totalBytes);
+    if (tenths <= loggedTenths || tenths >= 10) return;
+    loggedTenths = tenths;
+    logger.log('info', `uploaded ${(sentBytes / MIB).toFixed(1)} of ${(totalBytes / MIB).toFixed(1)} MiB to ${destination} (${tenths * 10}%)`);
+  };
+}
+
 /**
  * Apply files and commands over one connection. Output streams to the
  * logger line by line (`info`); a failing command throws CommandFailedError
@@ -58,7 +74,7 @@ export async function runProvisioning(connection: SshConnection, spec: Provision
     for (const [index, file] of files.entries()) {
       const from = file.source !== undefined ? file.source : `inline content (${Buffer.byteLength(file.content ?? '')} bytes)`;
       logger.log('info', `uploading ${from} to ${file.destination} (file ${index + 1}/${files.length}, mode ${parseFileMode(file.mode).toString(8).padStart(4, '0')})`);
-      await uploadFile(connection, file, { signal: stop.signal });
+      await uploadFile(connection, file, { signal: stop.signal, onProgress: uploadProgressLogger(logger, file.destination) });
     }
     for (const [index, command] of commands.entries()) {
       logger.log('info', `running command ${index + 1}/${commands.length} on ${where}: ${command}`);
