@@ -133,6 +133,53 @@ describe('VersClient', () => {
     expect(server.requests.filter((request) => request.method === 'POST')).toHaveLength(2);
   });
 
+  test('a branch and a restore of a commit of the same VM, both losing their answers, each adopt their own VM', async () => {
+    const OWNER = '0b3c1f6e-2a4d-4c8e-9f10-1234567890ab';
+    const RESTORED = '22222222-2222-4333-8444-555555555555';
+    const BRANCHED = '33333333-2222-4333-8444-555555555555';
+    const BRANCH_COMMIT = '44444444-8888-4777-8666-555555555555';
+    let ownCommit = '';
+    let releaseRestore = (): void => undefined;
+    const restoreAnswered = new Promise<void>((resolve) => (releaseRestore = resolve));
+    const now = Date.now();
+    // Both new VMs descend from VM_ID; the restored one is older, so only their parent commits tell them apart.
+    const vms = new Map<string, { created_at: string; parent_commit_id: string | null; grandparent_vm_id: string | null }>([[VM_ID, { created_at: new Date(now - 60_000).toISOString(), parent_commit_id: null, grandparent_vm_id: null }]]);
+    const { client, server } = await setup(async (request) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (request.method === 'POST' && path === `/api/v1/vm/${VM_ID}/commit`) {
+        ownCommit = (JSON.parse(request.body) as { commit_id: string }).commit_id;
+        return { status: 201, body: { commit_id: ownCommit } };
+      }
+      if (request.method === 'POST' && path === '/api/v1/vm/from_commit') {
+        vms.set(RESTORED, { created_at: new Date(now + 1_000).toISOString(), parent_commit_id: ownCommit, grandparent_vm_id: VM_ID });
+        await restoreAnswered;
+        return { status: 500, body: { success: false, error: 'answer lost' } };
+      }
+      if (request.method === 'POST' && path === `/api/v1/vm/branch/by_vm/${VM_ID}`) {
+        vms.set(BRANCHED, { created_at: new Date(now + 2_000).toISOString(), parent_commit_id: BRANCH_COMMIT, grandparent_vm_id: VM_ID });
+        return { status: 500, body: { success: false, error: 'answer lost' } };
+      }
+      if (path === '/api/v1/vms') return { status: 200, body: [...vms].map(([id, v]) => ({ vm_id: id, owner_id: OWNER, created_at: v.created_at, state: 'running', labels: {} })) };
+      const metadata = /^\/api\/v1\/vm\/([0-9a-f-]+)\/metadata$/.exec(path);
+      const known = metadata === null ? undefined : vms.get(metadata[1] as string);
+      if (metadata !== null && known !== undefined) return { status: 200, body: { vm_id: metadata[1], owner_id: OWNER, state: 'running', deleted_at: null, ip: 'fd00::1', ...known } };
+      const parents = /^\/api\/v1\/vm\/commits\/([0-9a-f-]+)\/parents$/.exec(path);
+      if (parents !== null) return { status: 200, body: [{ id: parents[1], parent_vm_id: VM_ID, grandparent_commit_id: null, owner_id: OWNER, name: 'c', description: null, created_at: new Date(now).toISOString(), is_public: false }] };
+      return { status: 404, body: '' };
+    });
+    await client.commitVm(VM_ID);
+    const restoring = client.restoreFromCommit(ownCommit);
+    while (!server.requests.some((request) => request.url === '/api/v1/vm/from_commit')) await new Promise((resolve) => setTimeout(resolve, 5));
+    const branching = client.branchByVm(VM_ID, { count: 1 });
+    // The branch's recovery is waiting for the restore in flight; the restore now fails too and recovers after it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    releaseRestore();
+    await expect(branching).resolves.toEqual([BRANCHED]);
+    await expect(restoring).resolves.toEqual({ vm_id: RESTORED });
+    const posts = server.requests.filter((request) => request.method === 'POST').map((request) => request.url.split('?')[0]);
+    expect(posts).toEqual([`/api/v1/vm/${VM_ID}/commit`, '/api/v1/vm/from_commit', `/api/v1/vm/branch/by_vm/${VM_ID}`]);
+  });
+
   test('a create is retried when the connection was refused (never sent)', async () => {
     const port = await freePort();
     client = new VersClient(resolveProviderConfig({ apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}` }, {}), { retry: { limit: 6, baseDelayMs: 100, maxDelayMs: 200 } });

@@ -22,7 +22,7 @@ import type {
   VmSshKeyResponse,
   VmUpdateState,
 } from './types';
-import { RestoreRecovery } from './restore-recovery';
+import { CLOCK_SKEW_MS, LostCreateRecovery } from './lost-create-recovery';
 import { waitForVmState } from './wait-for-vm-state';
 
 /**
@@ -91,7 +91,9 @@ const COMMIT_ENTITY_FIELDS = { id: 'string', owner_id: 'string', name: 'string',
 /** The Vers REST client (/api/v1). One per configured provider; `close()` frees its keep-alive sockets. */
 export class VersClient {
   private readonly runner: RequestRunner;
-  private readonly restores = new RestoreRecovery({ listVms: () => this.listVms(), getVmMetadata: (vmId) => this.getVmMetadata(vmId) });
+  private readonly lostCreates = new LostCreateRecovery({ listVms: () => this.listVms(), getVmMetadata: (vmId) => this.getVmMetadata(vmId) });
+  /** Commits this client asked for by id: a branch's commit is never one of them (see branchByVm). */
+  private readonly commitsMadeHere = new Set<string>();
 
   constructor(
     readonly config: ResolvedProviderConfig,
@@ -135,7 +137,7 @@ export class VersClient {
   /**
    * POST /vm/from_commit with a commit id, or an explicit `{tag_name}` / `{ref}`.
    * A restore by commit id is retried after an ambiguous failure only once the
-   * VM of the lost attempt is known not to exist (restore-recovery.ts); by
+   * VM of the lost attempt is known not to exist (lost-create-recovery.ts); by
    * tag or ref it is not retried once the request may have reached the server.
    */
   async restoreFromCommit(source: string | FromCommitVmRequest, options: CallOptions = {}): Promise<{ vm_id: string }> {
@@ -153,7 +155,12 @@ export class VersClient {
         parse: (response) => ({ vm_id: parseVmId(response, 'from_commit response') }),
         ...(recover === undefined ? {} : { recover }),
       });
-    return 'commit_id' in body ? this.restores.run(body.commit_id, send) : send();
+    if (!('commit_id' in body)) return send();
+    const commitId = body.commit_id;
+    return this.lostCreates.run(
+      { matches: async (metadata) => metadata.parent_commit_id === commitId, vmIdsOf: (result) => [result.vm_id], resultFor: (vmId) => ({ vm_id: vmId }) },
+      send,
+    );
   }
 
   /** GET /vms: every VM of the organisation. */
@@ -213,6 +220,7 @@ export class VersClient {
   async commitVm(vmId: string, options: CommitVmOptions = {}): Promise<VmCommitResponse> {
     const commitId = options.commitId === undefined ? randomUUID() : checkUuid(options.commitId, 'commitId');
     const body = { commit_id: commitId, ...(options.name === undefined ? {} : { name: options.name }), ...(options.description === undefined ? {} : { description: options.description }) };
+    this.commitsMadeHere.add(commitId);
     return this.call({
       ...this.vmCall('commitVm', vmId, 'POST', 'commit', options),
       query: { keep_paused: options.keepPaused, skip_wait_boot: options.skipWaitBoot },
@@ -243,19 +251,45 @@ export class VersClient {
     });
   }
 
-  /** POST /vm/branch/by_vm/{id}: commits the VM (it pauses briefly) and creates VMs from that commit. */
+  /**
+   * POST /vm/branch/by_vm/{id}: commits the VM (it pauses briefly) and creates
+   * VMs from that commit. A branch of one VM is retried after an ambiguous
+   * failure only once its VM is known not to exist: a VM whose parent commit
+   * was taken from `vmId` since the call started (lost-create-recovery.ts).
+   * The commit a lost attempt made without its VM is left, as commits are.
+   */
   async branchByVm(vmId: string, options: BranchOptions = {}): Promise<string[]> {
-    return this.call({
-      operation: 'branchByVm',
-      method: 'POST',
-      path: `/vm/branch/by_vm/${checkUuid(vmId, 'vmId')}`,
-      query: { count: checkCount(options.count), keep_paused: options.keepPaused, skip_wait_boot: options.skipWaitBoot },
-      timeout: 'restore',
-      kind: 'create',
-      resource: vmId,
-      signal: options.signal,
-      parse: (r) => parseBranchResponse(r),
-    });
+    const count = checkCount(options.count);
+    const send = (recover?: () => Promise<string[] | undefined>): Promise<string[]> =>
+      this.call({
+        operation: 'branchByVm',
+        method: 'POST',
+        path: `/vm/branch/by_vm/${checkUuid(vmId, 'vmId')}`,
+        query: { count, keep_paused: options.keepPaused, skip_wait_boot: options.skipWaitBoot },
+        timeout: 'restore',
+        kind: 'create',
+        resource: vmId,
+        signal: options.signal,
+        parse: (r) => parseBranchResponse(r),
+        ...(recover === undefined ? {} : { recover }),
+      });
+    // Several VMs of one lost answer cannot be told from other branches' VMs: not retried.
+    if (count !== undefined && count !== 1) return send();
+    return this.lostCreates.run(
+      {
+        matches: async (metadata, startedAt) => {
+          if (metadata.grandparent_vm_id !== vmId || typeof metadata.parent_commit_id !== 'string') return false;
+          // A restore of another commit of the same VM has the same grandparent. The branch's commit is
+          // one Vers made (not one this client asked for) and new.
+          if (this.commitsMadeHere.has(metadata.parent_commit_id)) return false;
+          const [commit] = await this.getCommitParents(metadata.parent_commit_id, options);
+          return commit !== undefined && Date.parse(commit.created_at) >= startedAt - CLOCK_SKEW_MS;
+        },
+        vmIdsOf: (vmIds) => vmIds,
+        resultFor: (found) => [found],
+      },
+      send,
+    );
   }
 
   /** POST /vm/branch/by_commit/{id}: new VMs from a commit. */

@@ -239,6 +239,43 @@ describe('VersClient against vers-local under injected faults', () => {
     expect((await fixture.client.listVms()).filter((vm) => vm.vm_id !== vmId)).toHaveLength(3);
   });
 
+  test('a branch whose answer was lost adopts the VM it made; a restore of a commit of the same VM losing its answer alongside keeps its own', async () => {
+    const { vm_id: vmId } = await fixture.client.createRootVm({}, { waitBoot: true });
+    fixture.vms.push(vmId);
+    const { commit_id: commitId } = await fixture.client.commitVm(vmId);
+    await setFaults({
+      routes: [
+        { route: 'POST /api/v1/vm/branch/by_vm/{vm_id}', error500: 1, phase: 'after' },
+        { route: 'POST /api/v1/vm/from_commit', error500: 1, phase: 'after' },
+      ],
+    });
+    const branchesBefore = (await routeStats('POST /api/v1/vm/branch/by_vm/{vm_id}')).count;
+    // Both new VMs descend from vmId; the restore's is created first, so only the commit tells them apart.
+    const restoring = fixture.client.restoreFromCommit(commitId);
+    const branching = new Promise((resolve) => setTimeout(resolve, 50)).then(() => fixture.client.branchByVm(vmId, { count: 1 }));
+    const [restored, branched] = await Promise.all([restoring, branching]);
+    fixture.vms.push(restored.vm_id, ...branched);
+    expect(branched).toHaveLength(1);
+    expect((await routeStats('POST /api/v1/vm/branch/by_vm/{vm_id}')).count - branchesBefore).toBe(1);
+    const branchMetadata = await fixture.client.getVmMetadata(branched[0] as string);
+    expect(branchMetadata.grandparent_vm_id).toBe(vmId);
+    expect(branchMetadata.parent_commit_id).not.toBe(commitId);
+    expect((await fixture.client.getVmMetadata(restored.vm_id)).parent_commit_id).toBe(commitId);
+    // The two VMs the failed calls made are the ones returned; there is no third.
+    expect((await fixture.client.listVms()).map((vm) => vm.vm_id).sort()).toEqual([vmId, restored.vm_id, branched[0]].sort());
+  });
+
+  test('a branch of several VMs whose answer was lost is not sent again: the error stands', async () => {
+    const { vm_id: vmId } = await fixture.client.createRootVm({}, { waitBoot: true });
+    fixture.vms.push(vmId);
+    await setFaults({ routes: [{ route: 'POST /api/v1/vm/branch/by_vm/{vm_id}', error500: 1, phase: 'after' }] });
+    const before = (await routeStats('POST /api/v1/vm/branch/by_vm/{vm_id}')).count;
+    await expect(fixture.client.branchByVm(vmId, { count: 2 })).rejects.toMatchObject({ status: 500 });
+    expect((await routeStats('POST /api/v1/vm/branch/by_vm/{vm_id}')).count - before).toBe(1);
+    await setFaults({ routes: [] });
+    for (const vm of await fixture.client.listVms()) if (vm.vm_id !== vmId) fixture.vms.push(vm.vm_id);
+  });
+
   test('a restore refused with 429 before running is retried', async () => {
     const { vm_id: vmId } = await fixture.client.createRootVm({}, { waitBoot: true });
     fixture.vms.push(vmId);

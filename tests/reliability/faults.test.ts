@@ -1,7 +1,7 @@
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import type { TerraformResult } from '../tfbridge/harness/terraform-cli';
 import { diagnostics } from './harness/diagnostics';
-import { APPLY, DESTROY, liveVmIds, ReliabilityWorkspace, terraformSuite } from './harness/reliability-workspace';
+import { APPLY, DESTROY, liveVmIds, PROVIDER_HEADER, ReliabilityWorkspace, terraformSuite } from './harness/reliability-workspace';
 import { auditHistory, goldenAddressOf, vmHistory } from './harness/vm-history';
 
 /**
@@ -25,7 +25,7 @@ const FAULT_PLANS = {
   after: {
     seed: 6002,
     routes: [
-      // A restore has nothing that marks the VM it made, so its lost answers have their own test below.
+      // A restore has nothing that marks the VM it made, so its lost answers have their own test below (as a branch's).
       { route: 'POST /api/v1/vm/from_commit', ...FAULT_MIX, phase: 'before' },
       { route: 'POST *', ...FAULT_MIX, phase: 'after' },
       { route: 'PATCH *', ...FAULT_MIX, phase: 'after' },
@@ -144,5 +144,40 @@ suite('the golden pipeline through terraform while 20% of the API calls fail', (
     await workspace.ok([...DESTROY, ...oneWorker]);
     const problems = auditHistory(await vmHistory(local), { addressOf: goldenAddressOf, idsSeenInState: workspace.vmIdsSeenInState });
     expect(problems).toEqual([]);
+  }, 300_000);
+  test('a branch whose answer is lost after Vers made the VM adopts that VM: the apply succeeds with no second VM, and destroy leaves nothing', async () => {
+    await local.admin('POST', '/reset');
+    const workspace = new ReliabilityWorkspace(local);
+    workspaces.push(workspace);
+    workspace.writeConfig(`${PROVIDER_HEADER}
+provider "vers" {}
+
+resource "vers_vm" "source" {
+  labels = { role = "branch-source" }
+}
+
+resource "vers_vm_branch" "copy" {
+  source_vm_id = vers_vm.source.id
+  labels       = { role = "branch-copy" }
+}
+`);
+    await workspace.ok([...APPLY, '-target', 'vers_vm.source']);
+
+    // The branch runs (a commit and a VM), then answers 500: the provider must find the VM it made.
+    await local.admin('PUT', '/faults', { json: { seed: 6004, routes: [{ route: 'POST /api/v1/vm/branch/by_vm/{vm_id}', error500: 1, phase: 'after' }] } });
+    const before = (await vmHistory(local)).length;
+    try {
+      await workspace.ok(APPLY);
+    } finally {
+      await local.admin('PUT', '/faults', { json: {} });
+    }
+    expect((await vmHistory(local)).length).toBe(before + 1);
+    expect(await liveVmIds(local)).toEqual(workspace.vmIdsInState());
+    const branch = workspace.instances().find((instance) => instance.address === 'vers_vm_branch.copy');
+    expect(branch?.status).toBeUndefined();
+    await workspace.ok(DESTROY);
+    const addressOf = (vm: { labels: Record<string, string> }): string | undefined =>
+      vm.labels.role === 'branch-source' ? 'vers_vm.source' : vm.labels.role === 'branch-copy' ? 'vers_vm_branch.copy' : undefined;
+    expect(auditHistory(await vmHistory(local), { addressOf, idsSeenInState: workspace.vmIdsSeenInState })).toEqual([]);
   }, 300_000);
 });
