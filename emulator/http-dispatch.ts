@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultDecision } from './faults';
 import type { HandlerContext } from './handlers/context';
@@ -136,7 +137,13 @@ function injectFault(decision: FaultDecision, routeKey: string, req: IncomingMes
   switch (fault) {
     case 'connectionReset':
       options.ctx.stats.response(routeKey, 'reset');
-      req.socket.resetAndDestroy();
+      if (req.socket instanceof TLSSocket) {
+        // A TLS socket's handle is the TLS layer, which cannot send a TCP RST: close it
+        // unanswered instead, which the client sees as the same lost answer ("socket hang up").
+        req.socket.destroy();
+      } else {
+        req.socket.resetAndDestroy();
+      }
       return;
     case 'error500':
       options.ctx.stats.response(routeKey, 500);

@@ -76,6 +76,16 @@ describe('fault injection', () => {
     await expect(local.api('GET', '/vms')).rejects.toThrow(/ECONNRESET|socket hang up/);
   });
 
+  test('over HTTPS too, a connection reset closes the connection without an answer', async () => {
+    const secure = await startVersLocal({ args: ['--https', '--boot-delay-ms', '0', '--faults', '{"routes":[{"route":"GET /api/v1/vms","connectionReset":1}]}'] });
+    try {
+      await expect(secure.api('GET', '/vms')).rejects.toThrow(/ECONNRESET|socket hang up/);
+      expect((await secure.admin('GET', '/stats')).json<{ routes: Record<string, { statuses: Record<string, number> }> }>().routes['GET /api/v1/vms']?.statuses).toEqual({ reset: 1 });
+    } finally {
+      await secure.stop();
+    }
+  });
+
   test('faults never touch the admin API', async () => {
     await setFaults({ routes: [{ error503: 1 }] });
     expect((await local.admin('GET', '/stats')).status).toBe(200);
