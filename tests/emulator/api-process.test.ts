@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { identify } from '../../emulator/sandbox/process-identity';
 import { repoRoot } from '../../provider/util/repo-root';
 import { isAlive, processesMarkedBy, startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 
@@ -12,10 +13,22 @@ import { isAlive, processesMarkedBy, startVersLocal, type VersLocalProcess } fro
  * vers-local leaves no process, mount, cgroup or namespace behind.
  */
 
-/** Namespace inodes (e.g. `pid:[4026532]`) held by live processes now, with who holds them (zombies hold nothing but a pid until reaped). */
-function namespacesInUse(): Map<string, string> {
+/** Clock ticks since boot (USER_HZ is 100 on Linux), the unit of a process's start time in /proc/<pid>/stat. */
+function ticksSinceBoot(): number {
+  return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/**
+ * Namespace inodes (e.g. `pid:[4026532]`) held by live processes that
+ * started by `startedBy` (clock ticks since boot), with who holds them. The
+ * kernel reuses a freed namespace's number at once, so a VM that another
+ * test creates meanwhile may hold the same number: its processes are newer.
+ */
+function namespacesInUse(startedBy: number): Map<string, string> {
   const held = new Map<string, string>();
   for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e) && isAlive(Number(e)))) {
+    const started = identify(Number(pid))?.startTime;
+    if (started === undefined || Number(started) > startedBy) continue;
     for (const kind of ['pid', 'mnt', 'net', 'uts', 'ipc']) {
       try {
         held.set(readlinkSync(`/proc/${pid}/ns/${kind}`), `${pid} ${readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0, 60)}`);
@@ -91,11 +104,12 @@ describe('one vers-local', () => {
       }
     }
 
+    const beforeDelete = ticksSinceBoot();
     expect((await local.api('DELETE', `/vm/${vmId}`)).status).toBe(200);
 
     expect(processesMarkedBy([vmId], vmDir).filter(isAlive)).toEqual([]);
     expect(mountsMentioning(vmId)).toEqual([]);
-    const stillHeld = namespacesInUse();
+    const stillHeld = namespacesInUse(beforeDelete);
     const hostNamespaces = new Set([readlinkSync('/proc/self/ns/pid'), readlinkSync('/proc/self/ns/mnt')]);
     expect([...vmNamespaces].filter((ns) => !hostNamespaces.has(ns)).map((ns) => [ns, stillHeld.get(ns) ?? 'released'])).toEqual(
       [...vmNamespaces].filter((ns) => !hostNamespaces.has(ns)).map((ns) => [ns, 'released']),
