@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { redact, requireApiKey, requireVmDomain, resolveProviderConfig, trustedCertificates } from './config';
 import { ConfigError } from './errors';
-import { makeTestPki } from '../tests/helpers/test-pki';
+import { makeTestPki, type TestPki } from '../tests/helpers/test-pki';
 
 const KEY_ID = '0b3c1f6e-2a4d-4c8e-9f10-1234567890ab';
 const SECRET = 'a1b2c3d4'.repeat(8);
@@ -106,8 +106,13 @@ describe('resolveProviderConfig', () => {
   });
 
   describe('tls_ca_file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vers-config-'));
-    const pki = makeTestPki(['localhost']);
+    // Made in beforeAll, not at collection, so a run that filters these tests out (-t) leaves no temp dir.
+    let dir: string;
+    let pki: TestPki;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'vers-config-'));
+      pki = makeTestPki(['localhost']);
+    });
     afterAll(() => {
       rmSync(dir, { recursive: true, force: true });
       pki.cleanup();

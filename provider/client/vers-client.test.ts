@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { resolveProviderConfig } from '../config';
 import { ApiError, AuthError, CancelledError, ConflictError, NetworkError, NotFoundError, QuotaError, ValidationError } from '../errors';
 import type { LogLevel } from '../resources/types';
-import { makeTestPki } from '../../tests/helpers/test-pki';
+import { makeTestPki, type TestPki } from '../../tests/helpers/test-pki';
 import { type RecordedRequest, type ScriptedApiServer, type ScriptedHandler, startScriptedApiServer } from '../../tests/helpers/scripted-api-server';
 import type { ClientOptions } from './options';
 import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from './vers-client';
@@ -364,7 +364,11 @@ describe('VersClient', () => {
   });
 
   describe('over TLS', () => {
-    const pki = makeTestPki(['localhost']);
+    // Made in beforeAll, not at collection, so a run that filters these tests out (-t) leaves no temp dir.
+    let pki: TestPki;
+    beforeAll(() => {
+      pki = makeTestPki(['localhost']);
+    });
     afterAll(() => pki.cleanup());
 
     async function tlsSetup(input: { tlsCaFile?: string; insecureSkipTlsVerify?: boolean }): Promise<{ client: VersClient; requests: RecordedRequest[] }> {
