@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { sharedOpenApiPath } from '../util/repo-root';
+import { referencePath } from '../util/repo-root';
 
 /**
  * Validators for the component schemas of the Vers OpenAPI spec. Tests use
@@ -27,7 +27,7 @@ export interface SpecSchema {
 
 const DOCUMENT_ID = 'vers-openapi';
 
-export function loadSpecValidator(path: string = sharedOpenApiPath()): SpecValidator {
+export function loadSpecValidator(path: string = referencePath('vers-openapi.json')): SpecValidator {
   const spec = JSON.parse(readFileSync(path, 'utf8')) as { components: { schemas: Record<string, SpecSchema> } };
   // strict off: the document is an OpenAPI file, not a JSON Schema; its component schemas are plain JSON Schema.
   const ajv = new Ajv({ strict: false, allErrors: true });

@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
-import { sharedOpenApiPath } from '../../provider/util/repo-root';
+import { referencePath } from '../../provider/util/repo-root';
 import type { HttpResult } from '../helpers/vers-local';
 
 /**
  * Response validation against the real server's OpenAPI spec
- * (shared/vers-api/openapi.json, OpenAPI 3.1 = JSON Schema 2020-12). Where
- * the real server deviates from its spec (reference §11), a test passes an
- * override naming the schema the server really sends, with the reason.
+ * (tests/reference/vers-openapi.json, pinned from shared/vers-api/openapi.json;
+ * OpenAPI 3.1 = JSON Schema 2020-12). Where the real server deviates from
+ * its spec (reference §11), a test passes an override naming the schema the
+ * server really sends, with the reason.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -51,7 +52,7 @@ export class OpenApiContract {
   private readonly ajv: Ajv2020;
   private readonly cache = new Map<string, ValidateFunction>();
 
-  constructor(specPath = sharedOpenApiPath()) {
+  constructor(specPath = referencePath('vers-openapi.json')) {
     this.spec = JSON.parse(readFileSync(specPath, 'utf8'));
     this.ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);

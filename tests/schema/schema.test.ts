@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../provider/schema/package-schema';
-import { repoRoot } from '../../provider/util/repo-root';
+import { referencePath } from '../../provider/util/repo-root';
 
-const metaschemaPath = join(repoRoot(), '..', 'shared', 'pulumi', 'metaschema.json');
+const metaschemaPath = referencePath('pulumi-metaschema.json');
 
 describe('schema.json', () => {
   const schema = loadPackageSchema();
