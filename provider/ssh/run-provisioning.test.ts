@@ -176,10 +176,13 @@ describe('provisioning over one SSH-over-TLS connection', () => {
   });
 
   test('cancellation closes everything and the remote command is killed', async () => {
+    // The previous test's command may not be reaped yet: watch only the pid this run starts.
+    const earlier = new Set(server.runningPids());
+    const startedHere = (): number[] => server.runningPids().filter((pid) => !earlier.has(pid));
     const controller = new AbortController();
     const pending = runProvisioning(connection, { commands: ['sleep 30'] }, logger, controller.signal);
-    await waitFor(() => server.runningPids().length > 0);
-    const pids = server.runningPids();
+    await waitFor(() => startedHere().length > 0);
+    const pids = startedHere();
     expect(pids.every((pid) => server.processGroupAlive(pid))).toBe(true);
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(CancelledError);
