@@ -71,7 +71,7 @@ suite('the golden-image example through terraform against vers-local', () => {
       vm_id: baseId,
       name: 'golden',
       keep_paused: true,
-      triggers: { bootstrap: sha256Of(bootstrap) },
+      triggers: { provision: setup.attributes.id },
     });
     for (const [index, id] of workers.entries()) {
       expect(stateInstance(workspace, 'vers_vm_restore.worker', { index }).attributes).toMatchObject({
@@ -115,7 +115,7 @@ suite('the golden-image example through terraform against vers-local', () => {
     expect(rerun.id).not.toBe(setup.attributes.id);
     expect(rerun).toMatchObject({ vm_id: baseId, ssh_host_key: setup.attributes.ssh_host_key });
     expect(stateInstance(workspace, 'vers_vm_commit.golden').attributes).toMatchObject({
-      triggers: { bootstrap: sha256Of(bootstrap) },
+      triggers: { provision: rerun.id },
       parent_commit_id: first.golden_commit_id,
     });
     expect(await vmIds(local)).toEqual([baseId, ...newWorkers].sort());
