@@ -1,5 +1,6 @@
 import { PartialCreateError } from '../provider/errors';
 import type { CheckFailure, FunctionLifecycle, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from '../provider/resources/types';
+import { replacementCarries } from '../provider/resources/carry-store';
 import { containsUnknown as bagContainsUnknown } from '../provider/resources/unknown';
 import type { BridgeBackend } from './backend';
 import { ctyTypeJson, type CtyType } from './cty/cty-type';
@@ -22,6 +23,7 @@ import { propertyOf, terraformNameOf, type FieldNames, type NameMap, type Resour
 import { ID_ATTRIBUTE, impliedType, type TfBlock, type TfNestedBlock, type TfProviderSchema, type TfSchema } from './schema/tf-schema';
 import type { AttributePathStep } from './values/attribute-path';
 import { fromPropertyBag, toPropertyBag } from './values/property-bag';
+import { decodeCarryPrivate, encodeCarryPrivate } from './values/replacement-carry';
 import {
   normalizeNestedBlocks,
   nullUnknowns,
@@ -236,6 +238,9 @@ export class ProviderService {
 
     const diff = await resource.lifecycle.diff(idOf(prior), priorBag ?? {}, checked.inputs);
     const replacing = diff.replaces.length > 0;
+    // Terraform hands this to the plan of the create half as prior_private, records it in the plan, and
+    // gives it to the destroy half (not to the create half: at apply time it re-plans that from scratch).
+    const replacingPrivate = replacing && diff.carry !== undefined ? encodeCarryPrivate(diff.carry) : plannedPrivate;
     const attributeNames = resource.names.attributes;
     const optional = new Set(block.attributes.filter((attribute) => attribute.optional).map((attribute) => attribute.name));
     const fateOf = (attribute: string): ComputedFate => {
@@ -265,7 +270,7 @@ export class ProviderService {
       });
       if (!anyPathChanged) requiresReplace.push({ steps: [{ attribute_name: ID_ATTRIBUTE }] });
     }
-    return { planned_state: this.encode(planned, resource.type), planned_private: plannedPrivate, requires_replace: requiresReplace, diagnostics: [] };
+    return { planned_state: this.encode(planned, resource.type), planned_private: replacingPrivate, requires_replace: requiresReplace, diagnostics: [] };
   }
 
   async applyResourceChange(request: ApplyResourceChangeRequest): Promise<unknown> {
@@ -275,15 +280,27 @@ export class ProviderService {
     const planned = this.decodeObjectOrNull(request.planned_state, resource.type, block);
     const config = this.decodeObjectOrNull(request.config, resource.type, block);
     const privateState = request.planned_private ?? EMPTY;
+    // A carry is spent by this apply: the new object keeps none of it.
+    const keptPrivate = decodeCarryPrivate(privateState) === undefined ? privateState : EMPTY;
     const respond = (state: CtyObject | null, diagnostics: Diagnostic[]): unknown => ({
       new_state: this.encode(state, resource.type),
-      private: privateState,
+      private: keptPrivate,
       diagnostics,
     });
 
     if (planned === null) {
       if (prior === null) return respond(null, []);
       const id = idOf(prior);
+      // The destroy half of a replacement (Terraform's default order): the
+      // create half is re-planned at apply time from a null prior and empty
+      // private data, so the carry waits in this process for that create,
+      // which follows in the same apply. (Under create_before_destroy the
+      // create comes first and nothing is carried.)
+      const carry = decodeCarryPrivate(privateState);
+      if (carry !== undefined) {
+        replacementCarries.hold(request.type_name, carry);
+        this.logger.log('debug', `${request.type_name} ${id} is being replaced: holding what its successor needs`);
+      }
       try {
         await resource.lifecycle.delete(id, this.bagOf(resource, prior), this.lifecycleContext());
         return respond(null, []);
@@ -301,8 +318,9 @@ export class ProviderService {
     }
 
     if (prior === null) {
+      const carried = replacementCarries.take(request.type_name, checked.inputs);
       try {
-        const created = await resource.lifecycle.create(checked.inputs, this.lifecycleContext());
+        const created = await resource.lifecycle.create(checked.inputs, this.lifecycleContext(), carried);
         const result = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, created.outs, created.id), ID_ATTRIBUTE), request.type_name, 'create');
         return respond(result.value, result.diagnostics);
       } catch (error) {

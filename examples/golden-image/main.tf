@@ -1,7 +1,7 @@
 # The golden image pipeline: boot a base VM, provision it, commit it, and
-# restore identical workers from that commit. Editing scripts/bootstrap.sh
-# re-provisions the base VM in place, takes a new commit and replaces the
-# workers.
+# restore identical workers from that commit. Editing scripts/bootstrap.sh is
+# a new provisioning run on the base VM (a new vers_provision id), which takes
+# a new commit and replaces the workers.
 
 terraform {
   required_providers {
@@ -24,7 +24,7 @@ resource "vers_vm" "golden_base" {
 resource "vers_provision" "golden_setup" {
   vm_id = vers_vm.golden_base.id
 
-  # The provider hashes source files: editing bootstrap.sh provisions again.
+  # The provider hashes source files: editing bootstrap.sh is a new run.
   file {
     source      = "${path.module}/scripts/bootstrap.sh"
     destination = "/tmp/bootstrap.sh"
@@ -43,10 +43,8 @@ resource "vers_vm_commit" "golden" {
   # to build the image. (Its desired_state is unset, so that is not drift, and
   # provisioning again resumes it.)
   keep_paused = true
-  # Provisioning again happens in place (same id), so the commit follows the
-  # bootstrap script's hash: a new script takes a new commit.
-  triggers   = { bootstrap = vers_provision.golden_setup.file[0].sha256 }
-  depends_on = [vers_provision.golden_setup]
+  # Each provisioning run has its own id: a new run takes a new commit.
+  triggers = { provision = vers_provision.golden_setup.id }
 }
 # docs:end
 

@@ -28,7 +28,7 @@ resource "vers_provision" "base" {
 resource "vers_vm_commit" "base" {
   vm_id    = vers_vm.base.id
   name     = "layer-base"
-  triggers = { script = vers_provision.base.file[0].sha256 }
+  triggers = { provision = vers_provision.base.id }
 }
 
 # Layer 2: tools, on top of base.
@@ -49,7 +49,7 @@ resource "vers_provision" "tools" {
 resource "vers_vm_commit" "tools" {
   vm_id    = vers_vm_restore.tools.id
   name     = "layer-tools"
-  triggers = { script = vers_provision.tools.file[0].sha256 }
+  triggers = { provision = vers_provision.tools.id }
 }
 
 # Layer 3: app, on top of tools.
@@ -64,16 +64,15 @@ resource "vers_provision" "app" {
     source      = "${path.module}/layers/app.sh"
     destination = "/tmp/layer.sh"
   }
+  # A new app name is a new environment, so a new provisioning run.
   environment = { APP_NAME = var.app_name }
   commands    = ["bash /tmp/layer.sh"]
-  # A new environment alone does not provision again; a trigger does.
-  triggers = { app_name = var.app_name }
 }
 
 resource "vers_vm_commit" "app" {
   vm_id    = vers_vm_restore.app.id
   name     = "layer-app"
-  triggers = { script = vers_provision.app.file[0].sha256, app_name = var.app_name }
+  triggers = { provision = vers_provision.app.id }
 }
 
 # The workers run the finished image.

@@ -21,14 +21,15 @@ const bootstrap = new vers.Provision('bootstrap', {
   commands: ['/opt/bootstrap.sh'],
 });
 
-// A new commit whenever the provisioning changes (the script's hash is a trigger).
+// Editing bootstrap.sh replaces the Provision (a new run, a new id), and a
+// new provisioning id is a new commit.
 const commit = new vers.VmCommit('golden', {
   vmId: golden.id,
   name: 'golden',
   description: 'golden image: bootstrap.sh applied',
   deleteOnDestroy: true,
-  triggers: { bootstrap: bootstrap.files.apply((files) => files.map((file) => file.sha256 ?? '').join(',')) },
-}, { dependsOn: [bootstrap] });
+  triggers: { provision: bootstrap.id },
+});
 
 const workers: vers.VmRestore[] = [];
 for (let index = 0; index < workerCount; index++) {

@@ -7,7 +7,7 @@ import { NotFoundError, ProviderError } from '../errors';
 import { info, providerOf } from '../provider';
 import { provisionVm, type UploadFileSpec } from '../ssh';
 import { parseDuration } from '../util/duration';
-import { checkResource } from './check';
+import { checkResource, isKnown } from './check';
 import { diffResource } from './diff';
 import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from './types';
 import { containsUnknown, isUnknown, UNKNOWN } from './unknown';
@@ -15,10 +15,12 @@ import { stringMap } from './string-map';
 
 /**
  * `vers:index:Provision` / `vers_provision`: files then commands over one
- * SSH-over-TLS connection. `check` hashes every file (streaming `source`
- * files from disk), so an edited local file is a change even without a
- * trigger. Re-provisioning the same VM happens in place and insists on the
- * host key recorded by the first run.
+ * SSH-over-TLS connection. Each resource is one provisioning run: every
+ * input that makes it run again is `replaceOnChanges` in schema.json, so a
+ * new run has a new id that commits and other dependents follow. `check`
+ * hashes every file (streaming `source` files from disk), so an edited local
+ * file is a change even without a trigger. A run replacing one on the same
+ * VM carries the host key that run recorded and insists on it.
  */
 
 const TOKEN = 'vers:index:Provision';
@@ -74,6 +76,11 @@ function uploadSpecs(files: JsonValue | undefined): UploadFileSpec[] {
   });
 }
 
+/** The host key a run recorded (or a carry holds), if any. */
+function recordedHostKey(bag: PropertyBag): string | undefined {
+  return typeof bag.sshHostKey === 'string' && bag.sshHostKey !== '' ? bag.sshHostKey : undefined;
+}
+
 /** Run the provisioning and return the outputs; `expectedHostKey` pins the VM's host key. */
 async function provision(inputs: PropertyBag, ctx: LifecycleContext, expectedHostKey: string | undefined): Promise<PropertyBag> {
   const provider = providerOf(ctx);
@@ -123,11 +130,19 @@ export const provisionResource: ResourceLifecycle = {
   },
 
   async diff(_id, olds, news) {
-    return diffResource(TOKEN, olds, news);
+    const result = diffResource(TOKEN, olds, news);
+    const hostKey = recordedHostKey(olds);
+    // The same VM keeps its host key: the new run must see the one the old run recorded.
+    if (result.replaces.length > 0 && hostKey !== undefined && isKnown(news.vmId) && news.vmId === olds.vmId) {
+      result.carry = { appliesTo: { vmId: news.vmId }, values: { sshHostKey: hostKey } };
+    }
+    return result;
   },
 
-  async create(inputs, ctx) {
-    const outs = await provision(inputs, ctx, undefined);
+  async create(inputs, ctx, carried) {
+    const pinned = recordedHostKey(carried ?? {});
+    if (pinned !== undefined) info(ctx, `VM ${String(inputs.vmId)}: this run replaces one that recorded host key ${pinned}; expecting the same key`);
+    const outs = await provision(inputs, ctx, pinned);
     return { id: randomUUID(), outs };
   },
 
@@ -144,11 +159,12 @@ export const provisionResource: ResourceLifecycle = {
   },
 
   async update(_id, olds, news, ctx) {
+    // Only `timeout` changes in place. A re-run input changes in place only
+    // when its old value was never recorded (see diffResource); run it then,
+    // on the same VM, with its recorded key.
     const { changedKeys } = await this.diff(_id, olds, news);
-    const reprovision = changedKeys.some((key) => key === 'files' || key === 'commands' || key === 'triggers');
-    if (!reprovision) return { ...olds, ...news };
-    const recorded = typeof olds.sshHostKey === 'string' && olds.sshHostKey !== '' ? olds.sshHostKey : undefined;
-    return provision(news, ctx, olds.vmId === news.vmId ? recorded : undefined);
+    if (changedKeys.every((key) => key === 'timeout')) return { ...olds, ...news };
+    return provision(news, ctx, olds.vmId === news.vmId ? recordedHostKey(olds) : undefined);
   },
 
   async delete(id, olds, ctx) {

@@ -42,6 +42,29 @@ export interface DiffResult {
   stables: string[];
   /** The old resource must go before the new one exists (it cannot exist twice). */
   deleteBeforeReplace: boolean;
+  /** Set only with `replaces`: what the replacement's `create` needs from the resource it replaces. */
+  carry?: ReplacementCarry;
+}
+
+/**
+ * Values a replacement carries from the old resource into the `create` of
+ * its successor. Both engines forget the old state before that create runs
+ * (Terraform plans it from a null prior, Pulumi re-checks with no olds), so
+ * what the new resource must keep from the old one — a Provision's pinned
+ * SSH host key — travels beside the replacement: `diff` returns it, the
+ * bridge holds it until the create (`carry-store.ts`; Terraform also keeps
+ * it in the plan's private data until the destroy half of the replacement)
+ * and hands `values` to `create`. Carried values are never secret: they may
+ * sit in a plan file.
+ */
+export interface ReplacementCarry {
+  /**
+   * Checked inputs the successor must have for the carry to apply, such as
+   * `{ vmId }`: a bridge hands the values to no other create.
+   */
+  appliesTo: PropertyBag;
+  /** What the successor's `create` receives as `carried`. */
+  values: PropertyBag;
 }
 
 export interface CreateResult {
@@ -75,9 +98,11 @@ export interface ResourceLifecycle {
   /**
    * Create the resource. When a failure happens after something exists that
    * must be recorded (a VM that failed to boot or to provision), throws a
-   * `PartialCreateError` carrying the id and outputs.
+   * `PartialCreateError` carrying the id and outputs. `carried` is the
+   * `values` of the `carry` the replacing diff returned, when this create is
+   * that replacement (see `ReplacementCarry`).
    */
-  create(inputs: PropertyBag, ctx: LifecycleContext): Promise<CreateResult>;
+  create(inputs: PropertyBag, ctx: LifecycleContext, carried?: PropertyBag): Promise<CreateResult>;
   /** Refresh. Resolves `undefined` when the resource no longer exists. */
   read(id: string, olds: PropertyBag | undefined, ctx: LifecycleContext): Promise<ReadResult | undefined>;
   /** Change in place what `diff` did not mark for replacement. */

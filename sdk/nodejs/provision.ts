@@ -9,7 +9,9 @@ import * as utilities from './utilities';
 /**
  * Files and commands applied to a VM over one SSH-over-TLS connection: files are uploaded over SFTP first, then the commands run in order with their output streamed to the log. A non-zero exit fails with the command, its exit code and the end of its stderr.
  *
- * A change of the files (including the contents of `source` files), `commands` or `triggers` provisions the same VM again, in place, checking that its SSH host key is still the one recorded; a new `vm_id` provisions the new VM. Destroying the resource changes nothing in the VM.
+ * Each resource is one provisioning run, with its own random id. A change of anything that makes the run happen again replaces the resource: a file (its `source`, `content`, `destination` or `mode`, or the contents of a `source` file, which the provider hashes), `commands`, `environment`, `triggers` or `vm_id`. The plan marks the argument that forces the replacement, and whatever references the run's id is replaced in the same plan: a commit with `triggers = { provision = vers_provision.setup.id }` (in Pulumi, `triggers: { provision: setup.id }`) is taken again, and so are the VMs restored from it. `timeout` only limits a run, so a new `timeout` alone changes in place and runs nothing.
+ *
+ * Destroying a run changes nothing in the VM: the files and the effects of the commands stay, so replacing a run never undoes the previous one. A run on a VM that a commit left paused (`keep_paused`) resumes it first. Each run records the VM's SSH host key (`ssh_host_key`); a run that replaces another on the same VM insists on the key the previous run recorded and fails before uploading anything if the VM presents a different one. (Under Terraform's `create_before_destroy`, the new run is created before the old one's record is handed over, so it records the key it sees instead.)
  */
 export class Provision extends pulumi.CustomResource {
   /**
@@ -58,11 +60,11 @@ export class Provision extends pulumi.CustomResource {
    */
   public declare readonly environment: pulumi.Output<{[key: string]: string}>;
   /**
-   * Limit for the whole run.
+   * Limit for a run.
    */
   public declare readonly timeout: pulumi.Output<string>;
   /**
-   * SHA-256 fingerprint of the VM's SSH host key seen on the first connection; a later run refuses a different key.
+   * SHA-256 fingerprint of the VM's SSH host key seen by this run. A run that replaces this one on the same VM refuses a different key.
    */
   public declare readonly sshHostKey: pulumi.Output<string>;
 
@@ -97,7 +99,7 @@ export class Provision extends pulumi.CustomResource {
       resourceInputs['sshHostKey'] = undefined /*out*/;
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-    const replaceOnChanges = { replaceOnChanges: ['vmId'] };
+    const replaceOnChanges = { replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] };
     opts = pulumi.mergeOptions(opts, replaceOnChanges);
     super(Provision.__pulumiType, name, resourceInputs, opts);
   }
@@ -108,27 +110,27 @@ export class Provision extends pulumi.CustomResource {
  */
 export interface ProvisionArgs {
   /**
-   * The VM to provision. A change provisions the new VM.
+   * The VM to provision. A change is a new run on the new VM (the resource is replaced).
    */
   vmId: pulumi.Input<string>;
   /**
-   * Files to copy into the VM before the commands run. In HCL, one `file { }` block each. A change (including an edit of a `source` file) provisions again.
+   * Files to copy into the VM before the commands run. In HCL, one `file { }` block each. Any change, including an edit of a `source` file's contents, is a new run (the resource is replaced).
    */
   files?: pulumi.Input<pulumi.Input<inputs.ProvisionFileArgs>[]>;
   /**
-   * Shell commands run in order with `bash -c` as root after the files are in place. The first failing command stops the run. A change provisions again.
+   * Shell commands run in order with `bash -c` as root after the files are in place. The first failing command stops the run. A change is a new run (the resource is replaced).
    */
   commands?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Arbitrary values; any change provisions again.
+   * Arbitrary values; any change is a new run (the resource is replaced).
    */
   triggers?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**
-   * Environment variables exported to every command.
+   * Environment variables exported to every command. A change is a new run (the resource is replaced).
    */
   environment?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**
-   * Limit for the whole run, including waiting for SSH, as a duration such as `90s`, `10m` or `1h`.
+   * Limit for the whole run, including waiting for SSH, as a duration such as `90s`, `10m` or `1h`. A change alone updates in place and runs nothing: it applies to the next run.
    */
   timeout?: pulumi.Input<string>;
 }

@@ -54,6 +54,46 @@ describe('replacement decisions come from diff, without calling the API', () => 
     expect(await commit.diff('id', base, { ...base, name: 'other' })).toMatchObject({ replaces: [], changedKeys: ['name'] });
   });
 
+  test('a provisioning run is replaced by any change that runs it again; a new timeout alone changes in place', async () => {
+    const vmId = '2b6f0cc9-04a5-4b43-9c6e-7e8f6c2b1a10';
+    const hostKey = 'SHA256:UhZTqQbieyOlWQ1F5yKH4jfCmDawcHqvvta4ci++CzU';
+    const inputs = await checked(provision, {
+      vmId,
+      files: [{ content: 'one\n', destination: '/etc/one', mode: '0600' }],
+      commands: ['true'],
+      environment: { A: '1' },
+      triggers: { t: '1' },
+    });
+    const outs: PropertyBag = { ...inputs, sshHostKey: hostKey };
+    const file = (inputs.files as PropertyBag[])[0] as PropertyBag;
+    const carry = { appliesTo: { vmId }, values: { sshHostKey: hostKey } };
+    const variants: Array<[string, PropertyBag]> = [
+      ['files', { files: [{ content: 'two\n', destination: '/etc/one', mode: '0600' }] }],
+      ['files', { files: [{ content: 'one\n', destination: '/etc/other', mode: '0600' }] }],
+      ['files', { files: [{ content: 'one\n', destination: '/etc/one', mode: '0644' }] }],
+      ['commands', { commands: ['true', 'true'] }],
+      ['environment', { environment: { A: '2' } }],
+      ['triggers', { triggers: { t: '2' } }],
+    ];
+    for (const [key, change] of variants) {
+      const news = await checked(provision, { vmId, files: [{ content: file.content, destination: file.destination, mode: file.mode }], commands: ['true'], environment: { A: '1' }, triggers: { t: '1' }, ...change });
+      const diff = await provision.diff('run', outs, news);
+      expect({ key, replaces: diff.replaces, carry: diff.carry }).toEqual({ key, replaces: [key], carry });
+      expect(diff.deleteBeforeReplace).toBe(false);
+    }
+    // Another VM is another host key: nothing carries; nor does a VM not known yet, or a run that recorded no key.
+    const moved = await provision.diff('run', outs, { ...inputs, vmId: '00000000-0000-4000-8000-000000000000' });
+    expect(moved.replaces).toEqual(['vmId']);
+    expect(moved.carry).toBeUndefined();
+    expect((await provision.diff('run', outs, { ...inputs, vmId: UNKNOWN })).carry).toBeUndefined();
+    expect((await provision.diff('run', { ...inputs }, { ...inputs, commands: ['false'] })).carry).toBeUndefined();
+
+    const slower = await provision.diff('run', outs, { ...inputs, timeout: '1h' });
+    expect(slower).toMatchObject({ changes: true, replaces: [], changedKeys: ['timeout'] });
+    expect(slower.carry).toBeUndefined();
+    expect(slower.stables).toContain('sshHostKey');
+  });
+
   test('an absent optional input keeps its value (a server default is not a change)', async () => {
     const withoutName = { vmId: 'a', keepPaused: false, triggers: {}, isPublic: false, deleteOnDestroy: false };
     expect((await commit.diff('id', { ...withoutName, name: 'commit: of_vm=…' }, withoutName)).changes).toBe(false);
@@ -123,6 +163,26 @@ describe('lifecycles against vers-local', () => {
     expect((await local.api('GET', `/vm/${base.id}/status`)).json<{ state: string }>().state).toBe('running');
   });
 
+  test('a run replacing one on a VM that a keepPaused commit left paused resumes the VM first, with the pin carried', async () => {
+    const first = await provision.create(await checked(provision, { vmId: base.id, files: [{ content: 'v1\n', destination: '/etc/paused-run' }] }), ctx);
+    const image = await commit.create(await checked(commit, { vmId: base.id, keepPaused: true }), ctx);
+    expect((await local.api('GET', `/vm/${base.id}/status`)).json<{ state: string }>().state).toBe('paused');
+
+    const news = await checked(provision, { vmId: base.id, files: [{ content: 'v2\n', destination: '/etc/paused-run' }] });
+    const diff = await provision.diff(first.id, first.outs, news);
+    expect(diff.replaces).toEqual(['files']);
+    const seen = logger.lines.length;
+    const second = await provision.create(news, ctx, diff.carry?.values);
+    expect(second.outs.sshHostKey).toBe(first.outs.sshHostKey);
+    const lines = logger.lines.slice(seen).map((line) => line.message);
+    expect(lines).toContain(`VM ${base.id}: this run replaces one that recorded host key ${String(first.outs.sshHostKey)}; expecting the same key`);
+    expect(lines).toContain(`VM ${base.id} is paused; resuming it to provision`);
+    expect((await local.api('GET', `/vm/${base.id}/status`)).json<{ state: string }>().state).toBe('running');
+    expect((await local.ssh(base.id, 'cat /etc/paused-run', { privateKey: base.outs.sshPrivateKey as string })).stdout).toBe('v2\n');
+    await provision.delete(first.id, first.outs, ctx);
+    await commit.delete(image.id, { ...image.outs, deleteOnDestroy: true }, ctx);
+  });
+
   test('a commit is renamed in place, and getCommit reports it with its ancestry', async () => {
     const created = await commit.create(await checked(commit, { vmId: base.id }), ctx);
     expect(created.outs.name).toMatch(/^commit: of_vm=/);
@@ -173,24 +233,47 @@ describe('lifecycles against vers-local', () => {
     expect(logger.text()).not.toContain('never\n');
   });
 
-  test('re-provisioning in place checks the recorded host key and refuses a different one', async () => {
-    const inputs = await checked(provision, { vmId: base.id, commands: ['echo one > /tmp/run'] });
-    const first = await provision.create(inputs, ctx);
-    const again = await provision.update(first.id, first.outs, await checked(provision, { vmId: base.id, commands: ['echo two > /tmp/run'] }), ctx);
-    expect(again.sshHostKey).toBe(first.outs.sshHostKey);
-    const forged = { ...first.outs, sshHostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
-    await expect(provision.update(first.id, forged, await checked(provision, { vmId: base.id, commands: ['echo three > /tmp/run'] }), ctx)).rejects.toBeInstanceOf(HostKeyMismatchError);
-    const run = await local.ssh(base.id, 'cat /tmp/run', { privateKey: base.outs.sshPrivateKey as string });
-    expect(run.stdout).toBe('two\n');
+  test('a run replacing one on the same VM is a new id that insists on the recorded host key; destroying the old run changes nothing in the VM', async () => {
+    const inVm = async (command: string): Promise<string> => (await local.ssh(base.id, command, { privateKey: base.outs.sshPrivateKey as string })).stdout;
+    const first = await provision.create(await checked(provision, { vmId: base.id, commands: ['echo one > /tmp/run'] }), ctx);
+    const secondInputs = await checked(provision, { vmId: base.id, commands: ['echo two > /tmp/run'] });
+    const diff = await provision.diff(first.id, first.outs, secondInputs);
+    expect(diff.carry).toEqual({ appliesTo: { vmId: base.id }, values: { sshHostKey: first.outs.sshHostKey } });
+    const seen = logger.lines.length;
+    const second = await provision.create(secondInputs, ctx, diff.carry?.values);
+    expect(second.id).not.toBe(first.id);
+    expect(second.outs.sshHostKey).toBe(first.outs.sshHostKey);
+    // The old run goes after the new one ran (either order is a replacement's): the VM keeps what the new run did.
+    await provision.delete(first.id, first.outs, ctx);
+    const lines = logger.lines.slice(seen).map((line) => line.message);
+    expect(lines).toContain(`VM ${base.id}: this run replaces one that recorded host key ${String(first.outs.sshHostKey)}; expecting the same key`);
+    expect(lines).toContain(`provisioning ${first.id} of VM ${base.id} forgotten (nothing in the VM is undone)`);
+    expect(await inVm('cat /tmp/run')).toBe('two\n');
+
+    // A recorded key the VM does not present: the replacing run refuses to connect, and runs nothing.
+    const forged = { ...second.outs, sshHostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+    const thirdInputs = await checked(provision, { vmId: base.id, commands: ['echo three > /tmp/run'] });
+    const forgedDiff = await provision.diff(second.id, forged, thirdInputs);
+    await expect(provision.create(thirdInputs, ctx, forgedDiff.carry?.values)).rejects.toBeInstanceOf(HostKeyMismatchError);
+    expect(await inVm('cat /tmp/run')).toBe('two\n');
   });
 
-  test('editing a source file changes its hash, so the provisioning diff sees a change without triggers', async () => {
+  test('a new timeout alone updates the run in place and runs nothing', async () => {
+    const first = await provision.create(await checked(provision, { vmId: base.id, commands: ['date +%s%N >> /tmp/timeout-runs'] }), ctx);
+    const news = await checked(provision, { vmId: base.id, commands: ['date +%s%N >> /tmp/timeout-runs'], timeout: '20m' });
+    expect((await provision.diff(first.id, first.outs, news)).replaces).toEqual([]);
+    expect(await provision.update(first.id, first.outs, news, ctx)).toEqual({ ...first.outs, timeout: '20m' });
+    const runs = await local.ssh(base.id, 'wc -l < /tmp/timeout-runs', { privateKey: base.outs.sshPrivateKey as string });
+    expect(runs.stdout.trim()).toBe('1');
+  });
+
+  test('editing a source file changes its hash, so the provisioning diff replaces the run without triggers', async () => {
     const script = join(workDir, 'setup.sh');
     writeFileSync(script, 'echo v1\n');
     const first = await checked(provision, { vmId: base.id, files: [{ source: script, destination: '/tmp/setup.sh' }] });
     writeFileSync(script, 'echo v2\n');
     const second = await checked(provision, { vmId: base.id, files: [{ source: script, destination: '/tmp/setup.sh' }] });
-    expect((await provision.diff('id', first, second)).changedKeys).toEqual(['files']);
+    expect(await provision.diff('id', first, second)).toMatchObject({ changedKeys: ['files'], replaces: ['files'] });
   });
 
   test('a 160 MiB file is uploaded by streaming: read from disk only as fast as it is sent, with progress in the log', async () => {

@@ -6,6 +6,7 @@ import { repoRoot } from '../../provider/util/repo-root';
 import * as vers from '../../sdk/nodejs';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { MiniEngine, type ResourceState } from './mini-engine';
+import { rollGoldenPipeline } from './rolling-pipeline';
 import { PluginHarness, isSecret, partialFailureOf, type Props } from './plugin-harness';
 
 /**
@@ -146,7 +147,9 @@ describe('vers.dynamic resources through the Pulumi dynamic-provider host, again
     expect(provision.outputs.sshHostKey).toMatch(/^SHA256:/);
     expect((await engine.register(type('Provision'), 'bootstrap', provisionProps, provision)).step).toBe('same');
     const rerun = await engine.register(type('Provision'), 'bootstrap', { ...provisionProps, commands: ['cat /etc/greeting', 'touch /tmp/second'] }, provision);
-    expect(rerun.step).toBe('update');
+    expect(rerun.step).toBe('replace');
+    expect(rerun.diff).toMatchObject({ replaces: ['commands'], deleteBeforeReplace: false });
+    expect(rerun.state.id).not.toBe(provision.id);
     provision = rerun.state;
     expect((await local.ssh(golden.id, 'ls /tmp/second', { privateKey: String(golden.outputs.sshPrivateKey) })).code).toBe(0);
 
@@ -172,6 +175,21 @@ describe('vers.dynamic resources through the Pulumi dynamic-provider host, again
     for (const state of [branch, worker, commit, provision, golden]) await engine.destroy(state);
     expect((await local.api('GET', '/vms')).json<unknown[]>()).toEqual([]);
     expect(await engine.refresh(golden)).toBeUndefined();
+  });
+
+  test('the golden pipeline rolls on an edited script: the Provision is replaced (new id, host key carried), the commit its trigger follows and the workers too', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'vers-dynamic-roll-'));
+    try {
+      await rollGoldenPipeline({
+        engine,
+        local,
+        workDir,
+        type: (name) => `pulumi-nodejs:dynamic/vers:${name}`,
+        inputs: (name, props) => ({ ...props, __provider: providerTextOf(registrations, `pulumi-nodejs:dynamic/vers:${name}`) }),
+      });
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 
   test('check failures come back from the host with property paths', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { MiniEngine, type ResourceState } from './mini-engine';
+import { rollGoldenPipeline } from './rolling-pipeline';
 import { PluginHarness, UNKNOWN_VALUE, isSecret, partialFailureOf, secret, urnOf, type Props } from './plugin-harness';
 
 /**
@@ -218,8 +219,10 @@ describe('the Pulumi engine protocol against vers-local', () => {
     expect((await engine.register(PROVISION, 'bootstrap', provisionNews, provision)).step).toBe('same');
     writeFileSync(script, '#!/bin/bash\nset -e\nmkdir -p /opt/golden\necho golden-v2 > /opt/golden/marker\n');
     const reprovision = await engine.register(PROVISION, 'bootstrap', provisionNews, provision);
-    expect(reprovision.step).toBe('update');
-    expect(reprovision.diff?.diffs).toEqual(['files']);
+    expect(reprovision.step).toBe('replace');
+    expect(reprovision.diff).toMatchObject({ diffs: ['files'], replaces: ['files'], detailedDiff: { files: { kind: 'update-replace' } } });
+    expect(reprovision.state.id).not.toBe(provision.id);
+    expect(reprovision.state.outputs.environment).toEqual(secret({ TOKEN: 'swordfish' }));
     provision = reprovision.state;
     const marker = await local.ssh(golden.id, 'cat /opt/golden/marker', { privateKey: String(plain(golden.outputs.sshPrivateKey)) });
     expect(marker.stdout.trim()).toBe('golden-v2');
@@ -277,6 +280,10 @@ describe('the Pulumi engine protocol against vers-local', () => {
     for (const state of [provision, branch, ...workers, commit, golden]) await engine.destroy(state);
     const left = await plugin.invoke('vers:index:getVms', {});
     expect(left.result.vms).toEqual([]);
+  });
+
+  test('the golden pipeline rolls on an edited script: the Provision is replaced (new id, host key carried), the commit its trigger follows and the workers too', async () => {
+    await rollGoldenPipeline({ engine, local, workDir, type: (name) => `vers:index:${name}`, inputs: (_name, props) => props });
   });
 
   test('a create that fails once the VM exists comes back as a partial failure carrying the VM id and outputs', async () => {

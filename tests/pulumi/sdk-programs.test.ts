@@ -103,7 +103,10 @@ describe('SDK programs through the real plugin, against vers-local', () => {
       expect(workerIds).toHaveLength(2);
 
       const commit = mocks.registrations.find((registration) => registration.type === 'vers:index:VmCommit');
-      expect(commit?.inputs).toMatchObject({ name: 'golden', deleteOnDestroy: true, triggers: { bootstrap: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      // The commit follows the provisioning run's id.
+      const provision = mocks.created.find((state) => state.type === 'vers:index:Provision');
+      expect(provision?.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(commit?.inputs).toMatchObject({ name: 'golden', deleteOnDestroy: true, triggers: { provision: provision?.id } });
       for (const workerId of workerIds) {
         const metadata = (await local.api('GET', `/vm/${workerId}/metadata`)).json<{ parent_commit_id: string }>();
         expect(metadata.parent_commit_id).toBe(commitId);

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
 import { apply, destroy, plan, stateInstance, terraformOk, useVersLocalForTerraform, vmIds } from './harness/vers-local-terraform';
@@ -5,8 +6,9 @@ import { apply, destroy, plan, stateInstance, terraformOk, useVersLocalForTerraf
 /**
  * Terraform end to end against vers-local, beyond the happy path: drift (a VM
  * deleted behind Terraform's back), adoption (`terraform import` and
- * `import {}` blocks), in-place updates (pause, a larger disk, labels) and a
- * failing provisioning command. One vers-local for the file; each scenario
+ * `import {}` blocks), in-place updates (pause, a larger disk, labels),
+ * provisioning runs replaced with their host key carried, and a failing
+ * provisioning command. One vers-local for the file; each scenario
  * has its own workspace and leaves no VM behind.
  */
 
@@ -216,6 +218,83 @@ resource "vers_vm" "sized" {
     expect(await vmIds(fixture.local)).toEqual([]);
   });
 
+  test('a changed provisioning run is replaced (new id, terraform_data on its id replaced in the same plan) keeping the host key; destroying the old run undoes nothing; a timeout alone is in place; a recorded key the VM does not present fails the new run', async () => {
+    const config = (content: string, timeout: string): string => `
+resource "vers_vm" "target" {}
+
+resource "vers_provision" "setup" {
+  vm_id = vers_vm.target.id
+
+  file {
+    content     = "${content}\\n"
+    destination = "/etc/e2e/run.txt"
+  }
+
+  commands = ["cat /etc/e2e/run.txt >> /root/runs"]
+  timeout  = "${timeout}"
+}
+
+resource "terraform_data" "follower" {
+  triggers_replace = vers_provision.setup.id
+}
+`;
+    const ws = workspace(config('one', '10m'));
+    expect(await apply(ws)).toContain('Apply complete! Resources: 3 added, 0 changed, 0 destroyed.');
+    const vmId = String(stateInstance(ws, 'vers_vm.target').attributes.id);
+    const first = stateInstance(ws, 'vers_provision.setup').attributes;
+    const follower = stateInstance(ws, 'terraform_data.follower').attributes.id;
+    expect(String(first.ssh_host_key)).toMatch(/^SHA256:/);
+
+    // New content: the plan says why the run is replaced, and what follows its id is replaced too.
+    ws.writeConfig(`${PROVIDER}\n${config('two', '10m')}`);
+    const planned = await plan(ws);
+    expect(planned.code).toBe(2);
+    expect(planned.output).toContain('vers_provision.setup must be replaced');
+    expect(planned.output).toMatch(/~ file \{ # forces replacement/);
+    expect(planned.output).toContain('terraform_data.follower must be replaced');
+    expect(planned.output).toMatch(/triggers_replace = "[0-9a-f-]{36}" -> \(known after apply\) # forces replacement/);
+    expect(planned.output).not.toMatch(/vers_vm\.target (will|must)/);
+    expect(planned.output).toContain('Plan: 2 to add, 0 to change, 2 to destroy.');
+    expect(await apply(ws)).toContain('Apply complete! Resources: 2 added, 0 changed, 2 destroyed.');
+    const second = stateInstance(ws, 'vers_provision.setup').attributes;
+    expect(second.id).not.toBe(first.id);
+    expect(second.ssh_host_key).toBe(first.ssh_host_key);
+    expect(stateInstance(ws, 'terraform_data.follower').attributes.id).not.toBe(follower);
+    // Both runs' effects are there: destroying the first changed nothing in the VM.
+    expect(await fixture.sshOk(vmId, 'cat /root/runs')).toBe('one\ntwo\n');
+    expect((await plan(ws)).code).toBe(0);
+
+    // A new timeout alone: in place, nothing runs.
+    ws.writeConfig(`${PROVIDER}\n${config('two', '20m')}`);
+    const slower = await apply(ws);
+    expect(slower).toContain('vers_provision.setup will be updated in-place');
+    expect(slower).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(stateInstance(ws, 'vers_provision.setup').attributes).toMatchObject({ id: second.id, timeout: '20m' });
+    expect(await fixture.sshOk(vmId, 'cat /root/runs')).toBe('one\ntwo\n');
+
+    // The replacing run insists on the key the replaced run recorded: a state recording
+    // another key (as an intercepted first connection would have) fails it before anything runs.
+    const statePath = join(ws.workDir, 'terraform.tfstate');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { serial: number; resources: Array<{ type: string; instances: Array<{ attributes: Record<string, unknown> }> }> };
+    state.serial += 1;
+    const recorded = state.resources.find((resource) => resource.type === 'vers_provision')!.instances[0]!.attributes;
+    recorded.ssh_host_key = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    writeFileSync(statePath, JSON.stringify(state));
+    ws.writeConfig(`${PROVIDER}\n${config('three', '20m')}`);
+    const refused = await ws.run(['apply', '-auto-approve', '-no-color', '-compact-warnings']);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('expected SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(refused.output).toContain(`presented ${String(first.ssh_host_key)}`);
+    expect(refused.output).toContain('HOST_KEY_MISMATCH');
+    expect(await fixture.sshOk(vmId, 'cat /root/runs; ls /etc/e2e')).toBe('one\ntwo\nrun.txt\n');
+    expect(await fixture.sshOk(vmId, 'cat /etc/e2e/run.txt')).toBe('two\n');
+
+    // Terraform forgot the old run before the new one failed: only the VM is left to destroy.
+    expect(() => stateInstance(ws, 'vers_provision.setup')).toThrow(/not in the state/);
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 1 destroyed.');
+    expect(await vmIds(fixture.local)).toEqual([]);
+  });
+
   test('a failing provisioning command fails the apply with its exit code and the end of its stderr, and the next apply with the script fixed provisions', async () => {
     const config = (commands: string[]): string => `
 resource "vers_vm" "target" {}
@@ -251,16 +330,20 @@ resource "vers_provision" "setup" {
     expect(await apply(ws)).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(await fixture.sshOk(vmId, 'cat /root/setup.txt; stat -c %a /etc/e2e/inline.txt; cat /etc/e2e/inline.txt')).toBe('fixed\n600\ninline\n');
 
-    // Update: a failing re-provisioning keeps the last good state, and fixing it provisions again.
+    // A new run that fails: Terraform forgot the old run first (destroy, then create), and
+    // forgetting it undid nothing in the VM; fixing the script runs it on the next apply.
     ws.writeConfig(`${PROVIDER}\n${config(['echo again', 'echo second try >&2; exit 3'])}`);
     const broken = await ws.run(['apply', '-auto-approve', '-no-color', '-compact-warnings']);
     expect(broken.code).toBe(1);
+    expect(broken.output).toContain('vers_provision.setup must be replaced');
     expect(broken.output).toMatch(/exited with code 3/);
     expect(broken.output).toContain('second try');
+    expect(() => stateInstance(ws, 'vers_provision.setup')).toThrow(/not in the state/);
+    expect(await fixture.sshOk(vmId, 'cat /root/setup.txt')).toBe('fixed\n');
     ws.writeConfig(`${PROVIDER}\n${config(['echo again', 'echo second > /root/setup.txt'])}`);
     const fixed = await apply(ws);
-    expect(fixed).toContain('vers_provision.setup will be updated in-place');
-    expect(fixed).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(fixed).toContain('vers_provision.setup will be created');
+    expect(fixed).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(await fixture.sshOk(vmId, 'cat /root/setup.txt')).toBe('second\n');
     expect((await plan(ws)).code).toBe(0);
 

@@ -89,7 +89,7 @@ suite('the examples validate, apply against vers-local and destroy', () => {
     // A new app name rebuilds from the app layer on; base and tools stay.
     const renamed = await plan(workspace, ['-var', 'app_name=bonjour']);
     expect(renamed.code).toBe(2);
-    expect(renamed.output).toContain('vers_provision.app will be updated in-place');
+    expect(renamed.output).toContain('vers_provision.app must be replaced');
     expect(renamed.output).toContain('vers_vm_commit.app must be replaced');
     expect(renamed.output).not.toMatch(/vers_vm_commit\.(base|tools) (will|must)/);
 

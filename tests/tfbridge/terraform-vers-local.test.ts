@@ -9,8 +9,8 @@ import { UUID, apply, copyExample, destroy, outputs, plan, stateInstance, useVer
  * provider (bin/terraform-provider-vers through dev_overrides) and the real
  * core, against vers-local with sandboxed VMs and a real sshd, running the
  * golden-image example exactly as it is in examples/: create → workers hold
- * the provisioned files → no-op plan → an edited bootstrap re-provisions in
- * place, re-commits and replaces the workers → destroy.
+ * the provisioned files → no-op plan → an edited bootstrap is a new
+ * provisioning run, re-commits and replaces the workers → destroy.
  */
 
 const terraform = findTerraform();
@@ -26,7 +26,7 @@ suite('the golden-image example through terraform against vers-local', () => {
     return fixture.sshOk(vmId, 'cat /etc/golden/version && /opt/golden/bin/hello');
   }
 
-  test('apply builds the golden commit and three workers that hold the provisioned files; a second plan is empty; an edited bootstrap re-provisions, re-commits and replaces the workers; destroy leaves no VM', async () => {
+  test('apply builds the golden commit and three workers that hold the provisioned files; a second plan is empty; an edited bootstrap is a new provisioning run, re-commits and replaces the workers; destroy leaves no VM', async () => {
     const local = fixture.local;
     const workspace = fixture.workspace();
     copyExample(workspace, 'golden-image');
@@ -71,7 +71,7 @@ suite('the golden-image example through terraform against vers-local', () => {
       vm_id: baseId,
       name: 'golden',
       keep_paused: true,
-      triggers: { bootstrap: sha256Of(bootstrap) },
+      triggers: { provision: setup.attributes.id },
     });
     for (const [index, id] of workers.entries()) {
       expect(stateInstance(workspace, 'vers_vm_restore.worker', { index }).attributes).toMatchObject({
@@ -90,18 +90,19 @@ suite('the golden-image example through terraform against vers-local', () => {
     expect(noop.output).toContain('No changes.');
     expect(noop.code).toBe(0);
 
-    // An edited bootstrap: provision the same VM again, commit again, new workers.
+    // An edited bootstrap: a new provisioning run on the same VM, a new commit, new workers.
     writeFileSync(bootstrap, readFileSync(bootstrap, 'utf8').replace('GOLDEN_VERSION="1"', 'GOLDEN_VERSION="2"'));
     const planned = await plan(workspace);
     expect(planned.code).toBe(2);
-    expect(planned.output).toContain('vers_provision.golden_setup will be updated in-place');
+    expect(planned.output).toContain('vers_provision.golden_setup must be replaced');
+    expect(planned.output).toMatch(/~ file \{ # forces replacement/);
     expect(planned.output).toContain('vers_vm_commit.golden must be replaced');
     for (const index of [0, 1, 2]) expect(planned.output).toContain(`vers_vm_restore.worker[${index}] must be replaced`);
     expect(planned.output).not.toMatch(/vers_vm\.golden_base (will|must)/);
-    expect(planned.output).toContain('Plan: 4 to add, 1 to change, 4 to destroy.');
+    expect(planned.output).toContain('Plan: 5 to add, 0 to change, 5 to destroy.');
 
     const reapplied = await apply(workspace);
-    expect(reapplied).toContain('Apply complete! Resources: 4 added, 1 changed, 4 destroyed.');
+    expect(reapplied).toContain('Apply complete! Resources: 5 added, 0 changed, 5 destroyed.');
     const second = await outputs(workspace);
     expect(second.golden_commit_id).toMatch(UUID);
     expect(second.golden_commit_id).not.toBe(first.golden_commit_id);
@@ -109,9 +110,12 @@ suite('the golden-image example through terraform against vers-local', () => {
     expect(newWorkers).toHaveLength(3);
     for (const id of newWorkers) expect(workers).not.toContain(id);
     expect(stateInstance(workspace, 'vers_vm.golden_base').attributes.id).toBe(baseId);
-    expect(stateInstance(workspace, 'vers_provision.golden_setup').attributes.id).toBe(setup.attributes.id);
+    // A new provisioning run (new id) on the same VM, which kept its host key.
+    const rerun = stateInstance(workspace, 'vers_provision.golden_setup').attributes;
+    expect(rerun.id).not.toBe(setup.attributes.id);
+    expect(rerun).toMatchObject({ vm_id: baseId, ssh_host_key: setup.attributes.ssh_host_key });
     expect(stateInstance(workspace, 'vers_vm_commit.golden').attributes).toMatchObject({
-      triggers: { bootstrap: sha256Of(bootstrap) },
+      triggers: { provision: rerun.id },
       parent_commit_id: first.golden_commit_id,
     });
     expect(await vmIds(local)).toEqual([baseId, ...newWorkers].sort());

@@ -7,6 +7,7 @@ import { ConfigError, PartialCreateError, ProviderError } from '../../errors';
 import { readFileSync } from 'node:fs';
 import { loadPackageSchema, resourceSpec, schemaPath, secretOutputsOf } from '../../schema/package-schema';
 import type { CheckFailure, DiffResult, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../resources/types';
+import { replacementCarries } from '../../resources/carry-store';
 import { UNKNOWN, containsUnknown } from '../../resources/unknown';
 import * as core from './core-access';
 import type { EngineLog } from './engine-log';
@@ -173,8 +174,11 @@ export class ResourceProviderService {
     // outputs; the engine's recorded inputs still know what they were set to.
     const olds = { ...fromWire(request.getOldInputs()?.toJavaScript()).bag, ...fromWire(request.getOlds()?.toJavaScript()).bag };
     const news = fromWire(request.getNews()?.toJavaScript()).bag;
-    const result = await lifecycle.diff(request.getId(), olds, news);
-    return diffResponse(withoutIgnored(result, request.getIgnorechangesList()), olds);
+    const result = withoutIgnored(await lifecycle.diff(request.getId(), olds, news), request.getIgnorechangesList());
+    // The engine creates the replacement next, in this process, after a Check with no olds.
+    replacementCarries.release(request.getUrn());
+    if (result.replaces.length > 0 && result.carry !== undefined) replacementCarries.hold(request.getUrn(), result.carry);
+    return diffResponse(result, olds);
   }
 
   async create(request: pb.CreateRequest): Promise<pb.CreateResponse> {
@@ -190,7 +194,7 @@ export class ResourceProviderService {
     }
     const ctx = this.context(request.getUrn(), request.getTimeout());
     try {
-      const created = await lifecycle.create(inputs.bag, ctx);
+      const created = await lifecycle.create(inputs.bag, ctx, replacementCarries.take(request.getUrn(), inputs.bag));
       response.setId(created.id);
       response.setProperties(toStruct(toWire(created.outs, secretKeys)));
       return response;

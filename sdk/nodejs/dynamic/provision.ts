@@ -11,7 +11,9 @@ export type { ProvisionArgs };
 /**
  * Files and commands applied to a VM over one SSH-over-TLS connection: files are uploaded over SFTP first, then the commands run in order with their output streamed to the log. A non-zero exit fails with the command, its exit code and the end of its stderr.
  *
- * A change of the files (including the contents of `source` files), `commands` or `triggers` provisions the same VM again, in place, checking that its SSH host key is still the one recorded; a new `vm_id` provisions the new VM. Destroying the resource changes nothing in the VM.
+ * Each resource is one provisioning run, with its own random id. A change of anything that makes the run happen again replaces the resource: a file (its `source`, `content`, `destination` or `mode`, or the contents of a `source` file, which the provider hashes), `commands`, `environment`, `triggers` or `vm_id`. The plan marks the argument that forces the replacement, and whatever references the run's id is replaced in the same plan: a commit with `triggers = { provision = vers_provision.setup.id }` (in Pulumi, `triggers: { provision: setup.id }`) is taken again, and so are the VMs restored from it. `timeout` only limits a run, so a new `timeout` alone changes in place and runs nothing.
+ *
+ * Destroying a run changes nothing in the VM: the files and the effects of the commands stay, so replacing a run never undoes the previous one. A run on a VM that a commit left paused (`keep_paused`) resumes it first. Each run records the VM's SSH host key (`ssh_host_key`); a run that replaces another on the same VM insists on the key the previous run recorded and fails before uploading anything if the VM presents a different one. (Under Terraform's `create_before_destroy`, the new run is created before the old one's record is handed over, so it records the key it sees instead.)
  *
  * Dynamic resource: the provider runs inside the Pulumi program (type `pulumi-nodejs:dynamic/vers:Provision`); no plugin needs installing. Configuration comes from the stack's `vers:*` config, then VERS_* environment variables, when each operation runs.
  */
@@ -44,11 +46,11 @@ export class Provision extends pulumi.dynamic.Resource {
    */
   public declare readonly environment: pulumi.Output<{[key: string]: string}>;
   /**
-   * Limit for the whole run.
+   * Limit for a run.
    */
   public declare readonly timeout: pulumi.Output<string>;
   /**
-   * SHA-256 fingerprint of the VM's SSH host key seen on the first connection; a later run refuses a different key.
+   * SHA-256 fingerprint of the VM's SSH host key seen by this run. A run that replaces this one on the same VM refuses a different key.
    */
   public declare readonly sshHostKey: pulumi.Output<string>;
 
@@ -67,7 +69,7 @@ export class Provision extends pulumi.dynamic.Resource {
       props['timeout'] = (args ? args.timeout : undefined) ?? "10m";
     }
     props['sshHostKey'] = undefined;
-    opts = pulumi.mergeOptions(opts, { replaceOnChanges: ['vmId'] });
+    opts = pulumi.mergeOptions(opts, { replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] });
     super(dynamicProviderFor('vers:index:Provision'), name, props, opts, 'vers', 'Provision');
   }
 }

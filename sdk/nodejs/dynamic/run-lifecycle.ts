@@ -2,6 +2,7 @@ import type { ProviderConfigInput } from '../../../provider/config';
 import { redact } from '../../../provider/config';
 import { PartialCreateError, ProviderError } from '../../../provider/errors';
 import { configureProvider } from '../../../provider/provider';
+import { checkedInputsScope, replacementCarries } from '../../../provider/resources/carry-store';
 import { functionLifecycles, resourceLifecycles } from '../../../provider/resources/registry';
 import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../../provider/resources/types';
 import { loadPackageSchema } from '../../../provider/schema/package-schema';
@@ -45,7 +46,12 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ changes: boolean; replaces: string[]; stables: string[]; deleteBeforeReplace: boolean }> {
-  const result = await lifecycleOf(token).diff(id, plainBag(olds), plainBag(news));
+  const newInputs = plainBag(news);
+  const result = await lifecycleOf(token).diff(id, plainBag(olds), newInputs);
+  // The host creates the replacement next, in this process, from inputs a Check with no olds reproduces.
+  const scope = checkedInputsScope(token, newInputs);
+  replacementCarries.release(scope);
+  if (result.replaces.length > 0 && result.carry !== undefined) replacementCarries.hold(scope, result.carry);
   return { changes: result.changes, replaces: result.replaces, stables: result.stables, deleteBeforeReplace: result.deleteBeforeReplace };
 }
 
@@ -53,7 +59,7 @@ export async function create(token: string, inputs: Record<string, unknown>, sta
   const bag = plainBag(inputs);
   const ctx = context(token, stackConfig);
   try {
-    const created = await lifecycleOf(token).create(bag, ctx);
+    const created = await lifecycleOf(token).create(bag, ctx, replacementCarries.take(checkedInputsScope(token, bag), bag));
     return { id: created.id, outs: { ...bag, ...created.outs } };
   } catch (error) {
     throw hostError(error, bag, stackConfig);

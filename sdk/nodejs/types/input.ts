@@ -8,7 +8,7 @@ import * as enums from './enums';
  */
 export interface ProvisionFileArgs {
   /**
-   * Path of a local file to upload. Its contents are hashed, so editing the file re-provisions.
+   * Path of a local file to upload. Its contents are hashed, so editing the file is a new run.
    */
   source?: pulumi.Input<string>;
   /**

@@ -7,7 +7,7 @@ import * as enums from './enums';
  */
 export interface ProvisionFile {
   /**
-   * Path of a local file to upload. Its contents are hashed, so editing the file re-provisions.
+   * Path of a local file to upload. Its contents are hashed, so editing the file is a new run.
    */
   source?: string;
   /**

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../../provider/util/repo-root';
-import { startVersLocal, type VersLocalProcess } from '../../helpers/vers-local';
+import { startVersLocal, type StartVersLocalOptions, type VersLocalProcess } from '../../helpers/vers-local';
 import { TerraformWorkspace, realProvider, type TerraformResult } from './terraform-cli';
 
 /**
@@ -22,8 +22,8 @@ export interface StateFile {
   resources: Array<{ mode: string; type: string; name: string; instances: StateInstance[] }>;
 }
 
-/** A workspace whose terraform runs the provider built at `buildRoot` against `local`. */
-export function versLocalWorkspace(terraform: string, local: VersLocalProcess, buildRoot: string): TerraformWorkspace {
+/** A workspace whose terraform runs the provider built at `buildRoot` against `local`; `extraEnv` (TF_VAR_*, …) wins. */
+export function versLocalWorkspace(terraform: string, local: VersLocalProcess, buildRoot: string, extraEnv: Record<string, string> = {}): TerraformWorkspace {
   const provider = realProvider(buildRoot);
   return new TerraformWorkspace({
     terraform,
@@ -35,6 +35,7 @@ export function versLocalWorkspace(terraform: string, local: VersLocalProcess, b
       VERS_VM_DOMAIN: local.ready.vm_domain,
       VERS_SSH_GATEWAY: local.ready.ssh_gateway,
       VERS_CA_FILE: local.ready.tls_ca_file,
+      ...extraEnv,
     },
   });
 }
@@ -104,8 +105,8 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export interface VersLocalTerraformFixture {
   /** The running vers-local (set once beforeAll has run). */
   readonly local: VersLocalProcess;
-  /** A fresh workspace wired to it, disposed after the test. */
-  workspace(): TerraformWorkspace;
+  /** A fresh workspace wired to it (plus `extraEnv`), disposed after the test. */
+  workspace(extraEnv?: Record<string, string>): TerraformWorkspace;
   /** `ssh root@vm command` with the official recipe; throws with ssh's stderr unless it exits 0. */
   sshOk(vmId: string, command: string): Promise<string>;
 }
@@ -116,7 +117,7 @@ export interface VersLocalTerraformFixture {
  * vers-local (so a failed scenario leaves no VM to eat the next one's quota);
  * at the end stop it, which fails on anything left behind.
  */
-export function useVersLocalForTerraform(terraform: string, buildRoot: string): VersLocalTerraformFixture {
+export function useVersLocalForTerraform(terraform: string, buildRoot: string, options: StartVersLocalOptions = {}): VersLocalTerraformFixture {
   let local: VersLocalProcess | undefined;
   const workspaces: TerraformWorkspace[] = [];
   const running = (): VersLocalProcess => {
@@ -125,7 +126,7 @@ export function useVersLocalForTerraform(terraform: string, buildRoot: string): 
   };
 
   beforeAll(async () => {
-    local = await startVersLocal();
+    local = await startVersLocal(options);
   });
 
   afterEach(async () => {
@@ -142,8 +143,8 @@ export function useVersLocalForTerraform(terraform: string, buildRoot: string): 
     get local() {
       return running();
     },
-    workspace() {
-      const created = versLocalWorkspace(terraform, running(), buildRoot);
+    workspace(extraEnv) {
+      const created = versLocalWorkspace(terraform, running(), buildRoot, extraEnv);
       workspaces.push(created);
       return created;
     },
