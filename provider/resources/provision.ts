@@ -123,7 +123,10 @@ export const provisionResource: ResourceLifecycle = {
   },
 
   async diff(_id, olds, news) {
-    return diffResource(TOKEN, olds, news);
+    const result = diffResource(TOKEN, olds, news);
+    // A state without a recorded host key (written by an older version) records the one the next run sees.
+    if (result.changes && !(typeof olds.sshHostKey === 'string' && olds.sshHostKey !== '')) result.stables = result.stables.filter((key) => key !== 'sshHostKey');
+    return result;
   },
 
   async create(inputs, ctx) {

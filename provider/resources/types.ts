@@ -42,6 +42,12 @@ export interface DiffResult {
   stables: string[];
   /** The old resource must go before the new one exists (it cannot exist twice). */
   deleteBeforeReplace: boolean;
+  /**
+   * Inputs whose old value was never known (Vers does not report them, e.g.
+   * a VM's sizes after an import) and that take the new value without a
+   * change. An engine that can only record them by an update says so.
+   */
+  adopted?: string[];
 }
 
 export interface CreateResult {
