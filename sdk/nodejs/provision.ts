@@ -97,6 +97,8 @@ export class Provision extends pulumi.CustomResource {
       resourceInputs['sshHostKey'] = undefined /*out*/;
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+    const secretOpts = { additionalSecretOutputs: ['files'] };
+    opts = pulumi.mergeOptions(opts, secretOpts);
     const replaceOnChanges = { replaceOnChanges: ['vmId'] };
     opts = pulumi.mergeOptions(opts, replaceOnChanges);
     super(Provision.__pulumiType, name, resourceInputs, opts);
