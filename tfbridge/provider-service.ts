@@ -282,7 +282,7 @@ export class ProviderService {
       });
       if (!anyPathChanged) requiresReplace.push({ steps: [{ attribute_name: ID_ATTRIBUTE }] });
     }
-    return { planned_state: this.encode(planned, resource.type), planned_private: plannedPrivate, requires_replace: requiresReplace, diagnostics: this.adoptionWarnings(resource, diff.adopted, config, prior, idOf(prior)) };
+    return { planned_state: this.encode(planned, resource.type), planned_private: plannedPrivate, requires_replace: requiresReplace, diagnostics: replacing ? [] : this.adoptionWarnings(resource, diff.adopted, config, prior, idOf(prior)) };
   }
 
   /**
@@ -310,7 +310,7 @@ export class ProviderService {
       const primary = conflict.primaryIsBlock ? `\`${conflict.primary}\` blocks` : `\`${conflict.primary}\``;
       return this.diagnostics.error(
         `Conflicting spellings: \`${conflict.alias}\` and ${primary}`,
-        `\`${conflict.alias}\` and ${primary} are two spellings of the same ${resource.typeName} setting: set only one. Keep the ${primary} (the current spelling) and remove \`${conflict.alias}\`, an alias accepted for configurations written for the earlier provider.`,
+        `\`${conflict.alias}\` and ${primary} are two spellings of the same ${resource.typeName} setting: set only one. Keep the ${primary} (the current spelling) and remove \`${conflict.alias}\`, an alias accepted so that configurations in the older spelling keep working.`,
         [{ attribute_name: conflict.alias }],
       );
     });
