@@ -57,7 +57,10 @@ describe('make docs (tfbridge/docs.ts)', () => {
     expect(provision).toMatch(/### Read-Only\n\n- `id` \(String\) [^\n]*\n- `ssh_host_key` \(String\) /);
     expect(provision).toContain('<a id="nestedblock--file"></a>\n### Nested Schema for `file`\n\nRequired:\n\n- `destination` (String) ');
     expect(provision).toMatch(/Optional:\n\n- `content` \(String\) [^\n]*\n- `mode` \(String\) .* Defaults to `"0644"`\.\n- `source` \(String\) /);
-    expect(provision).toMatch(/Read-Only:\n\n- `sha256` \(String\) /);
+    expect(provision).toMatch(/Read-Only:\n\n- `sha256` \(String, Sensitive\) /);
+    // The older spelling of the file blocks: a nested attribute with the same attributes and flags.
+    expect(provision).toMatch(/- `files` \(Attributes List\) The same files as `file` blocks[^\n]*\(see \[below for nested schema\]\(#nestedatt--files\)\)\n/);
+    expect(provision).toContain('<a id="nestedatt--files"></a>\n### Nested Schema for `files`\n\nRequired:\n\n- `destination` (String) ');
     // Optional attributes sort with blocks by name.
     expect(provision.indexOf('- `environment`')).toBeLessThan(provision.indexOf('- `file`'));
     expect(provision.indexOf('- `file`')).toBeLessThan(provision.indexOf('- `timeout`'));
@@ -75,6 +78,9 @@ describe('make docs (tfbridge/docs.ts)', () => {
     const vms = pages['data-sources/vms.md']!;
     expect(vms).toMatch(/- `vms` \(List of Object\) The VMs\. \(see \[below for nested schema\]\(#nestedatt--vms\)\)/);
     expect(vms).toContain('<a id="nestedatt--vms"></a>\n### Nested Schema for `vms`\n\nRead-Only:\n\n- `created_at` (String) When the VM was created (RFC 3339).');
+    // An alias in an object repeats its property, with the alias's own description.
+    expect(vms).toMatch(/- `id` \(String\) The VM id, the same as `vm_id`/);
+    for (const name of ['ip', 'ssh_host', 'parent_commit_id']) expect(vms).toContain(`- \`${name}\` (String) `);
     expect(pages['data-sources/commit.md']).toMatch(/### Required\n\n- `commit_id` \(String\) /);
     expect(pages['data-sources/commit.md']).toContain('### Nested Schema for `ancestry`');
   });
@@ -90,6 +96,8 @@ describe('make docs (tfbridge/docs.ts)', () => {
       expect(pages[page]).toContain(`import {\n  to = ${address}\n  id = "${id}"\n}`);
     }
     expect(pages['resources/provision.md']).toMatch(/## Import\n\nImport is not supported\. A provisioning run cannot be imported/);
+    // What an import cannot know, from tfbridge/overrides.json.
+    expect(pages['resources/vm.md']).toMatch(/\n```\n\nVers does not report a VM's `vcpu_count`[^\n]*the first plan is empty[^\n]*\n$/);
   });
 
   test('the provider page documents every setting with its environment variable and links every page', () => {

@@ -5,6 +5,7 @@ import { loadPackageSchema, resolveRef, type PackageSchema, type PropertySpec } 
 import { repoRoot } from '../provider/util/repo-root';
 import type { CtyType } from './cty/cty-type';
 import { generatedDir } from './generate';
+import { terraformAliases } from './generator/terraform-schema-from-pulumi';
 import type { FieldNames, NameMap } from './schema/name-map';
 import type { TfAttribute, TfBlock, TfNestedBlock, TfProviderSchema } from './schema/tf-schema';
 
@@ -165,6 +166,13 @@ interface PropertyLevel {
   names: FieldNames | undefined;
 }
 
+/** The declaration of an alias (a second Terraform spelling), when `terraformName` is one. */
+function aliasOf(level: PropertyLevel | undefined, terraformName: string): { name: string; description: string } | undefined {
+  const field = level?.names?.[terraformName];
+  if (field?.aliasOf === undefined) return undefined;
+  return terraformAliases(level?.properties[field.property]).find((alias) => alias.name === terraformName);
+}
+
 function propertyOf(level: PropertyLevel | undefined, terraformName: string): PropertySpec | undefined {
   if (level === undefined) return undefined;
   const property = level.names?.[terraformName]?.property ?? terraformName;
@@ -228,11 +236,25 @@ function renderSchema(pkg: PackageSchema, block: TfBlock, level: PropertyLevel |
   const nested: Nested[] = [];
 
   for (const attribute of block.attributes) {
-    const spec = propertyOf(level, attribute.name);
-    const flags = [typeLabel(attribute.type), ...(attribute.sensitive === true ? ['Sensitive'] : []), ...(attribute.deprecated === true ? ['Deprecated'] : [])];
-    let line = `- \`${attribute.name}\` (${flags.join(', ')}) ${describe(attribute.description, spec)}`.trimEnd();
+    const alias = aliasOf(level, attribute.name);
+    const spec = alias === undefined ? propertyOf(level, attribute.name) : undefined;
+    const label = attribute.nestedType === undefined ? typeLabel(attribute.type) : `Attributes ${{ SINGLE: '', LIST: 'List', SET: 'Set', MAP: 'Map' }[attribute.nestedType.nesting]}`.trim();
+    const flags = [label, ...(attribute.sensitive === true ? ['Sensitive'] : []), ...(attribute.deprecated === true ? ['Deprecated'] : [])];
+    let line = `- \`${attribute.name}\` (${flags.join(', ')}) ${describe(alias?.description ?? attribute.description, spec)}`.trimEnd();
     const objectType = nestedObjectOf(attribute.type);
-    if (objectType !== undefined) {
+    if (attribute.nestedType !== undefined) {
+      // A nested attribute (`files = [{ … }]`): its object's attributes with their own flags, like a block's.
+      const anchor = `nestedatt--${path}${attribute.name}`;
+      line += ` (see [below for nested schema](#${anchor}))`;
+      const childLevel = nestedLevel(pkg, level, attribute.name);
+      const nestedAttributes = attribute.nestedType.attributes;
+      nested.push({
+        name: attribute.name,
+        anchor,
+        title: `${path.replace(/--/g, '.')}${attribute.name}`,
+        render: () => renderSchema(pkg, { attributes: nestedAttributes, blockTypes: [] }, childLevel, `${path}${attribute.name}--`, ''),
+      });
+    } else if (objectType !== undefined) {
       const anchor = `nestedatt--${path}${attribute.name}`;
       line += ` (see [below for nested schema](#${anchor}))`;
       const childLevel = nestedLevel(pkg, level, attribute.name);
@@ -275,7 +297,7 @@ function renderSchema(pkg: PackageSchema, block: TfBlock, level: PropertyLevel |
 /** A list/map of objects attribute: its object's attributes, all with the attribute's own access. */
 function renderNestedObject(pkg: PackageSchema, objectType: Record<string, CtyType>, parent: TfAttribute, level: PropertyLevel | undefined, path: string): string[] {
   const attributes: TfAttribute[] = Object.entries(objectType).map(([name, type]) => {
-    const description = propertyOf(level, name)?.description;
+    const description = aliasOf(level, name)?.description ?? propertyOf(level, name)?.description;
     return {
       name,
       type,
@@ -344,6 +366,7 @@ function importSection(type: string, block: TfBlock, names: NameMap): string[] {
     '}',
     '```',
     '',
+    ...(resource.importNote === undefined ? [] : [resource.importNote, '']),
   ];
 }
 

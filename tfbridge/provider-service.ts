@@ -19,17 +19,19 @@ import type {
   ReadResourceRequest,
   UpgradeResourceStateRequest,
 } from './plugin/tfplugin6-messages';
-import { propertyOf, terraformNameOf, type FieldNames, type NameMap, type ResourceNames } from './schema/name-map';
-import { ID_ATTRIBUTE, impliedType, type TfBlock, type TfNestedBlock, type TfProviderSchema, type TfSchema } from './schema/tf-schema';
+import { propertyOf, spelledNames, terraformNameOf, type FieldNames, type NameMap, type ResourceNames } from './schema/name-map';
+import { ID_ATTRIBUTE, impliedType, nestedAttributeBlock, type TfAttribute, type TfBlock, type TfNestedBlock, type TfProviderSchema, type TfSchema } from './schema/tf-schema';
 import type { AttributePathStep } from './values/attribute-path';
-import { fromPropertyBag, toPropertyBag } from './values/property-bag';
+import { aliasConflicts, aliasesInUse, fromPropertyBag, toPropertyBag, type AliasConflict } from './values/property-bag';
 import { decodeCarryPrivate, encodeCarryPrivate } from './values/replacement-carry';
 import {
+  completeOldState,
   normalizeNestedBlocks,
   nullUnknowns,
   planComputedAttributes,
   refreshedObject,
   resultObject,
+  withUnrecordedInputsKept,
   type ComputedFate,
 } from './values/planning';
 
@@ -155,9 +157,11 @@ export class ProviderService {
   async validateResourceConfig(request: ConfigRequest): Promise<DiagnosticsResponse> {
     const resource = this.resource(request.type_name ?? '');
     const config = this.decodeObject(request.config, resource.type, resource.schema.block);
+    const conflicts = this.aliasConflictDiagnostics(resource, config);
+    if (conflicts.length > 0) return { diagnostics: conflicts };
     const bag = this.bagOf(resource, config);
     const checked = await resource.lifecycle.check(bag, undefined);
-    return { diagnostics: this.diagnostics.checkFailures(withoutUnknownSubjects(checked.failures, bag), resource.names.attributes) };
+    return { diagnostics: this.diagnostics.checkFailures(withoutUnknownSubjects(checked.failures, bag), this.spelled(resource, config)) };
   }
 
   async validateDataResourceConfig(request: ConfigRequest): Promise<DiagnosticsResponse> {
@@ -168,7 +172,7 @@ export class ProviderService {
     return { diagnostics: this.diagnostics.checkFailures(withoutUnknownSubjects(failures, bag), dataSource.names) };
   }
 
-  upgradeResourceState(request: UpgradeResourceStateRequest): unknown {
+  async upgradeResourceState(request: UpgradeResourceStateRequest): Promise<unknown> {
     const resource = this.resource(request.type_name);
     if (request.version > resource.schema.version) {
       return {
@@ -188,7 +192,18 @@ export class ProviderService {
       return { upgraded_state: this.encode(null, resource.type), diagnostics: [] };
     }
     const decoded = decodeJsonValue(JSON.parse(raw.toString('utf8')) as unknown, resource.type);
-    const upgraded = isCtyObject(decoded) ? normalizeNestedBlocks(decoded, resource.schema.block) : decoded;
+    let upgraded = isCtyObject(decoded) ? normalizeNestedBlocks(decoded, resource.schema.block) : decoded;
+    if (isCtyObject(upgraded) && request.version < resource.schema.version) {
+      // An older version (or the earlier Go provider) did not record every attribute: fill each
+      // input the way this version records it (the core's check: defaults, file hashes) and each
+      // output it never recorded with its type's empty value, so nothing stays null that an apply
+      // would then fill ("inconsistent result after apply").
+      const inUse = aliasesInUse(upgraded, resource.names.attributes);
+      const checked = await resource.lifecycle.check(this.bagOf(resource, upgraded), undefined);
+      const recorded = fromPropertyBag(checked.inputs, resource.schema.block, resource.names.attributes, undefined, inUse);
+      upgraded = completeOldState(resource.schema.block, upgraded, recorded);
+      this.logger.log('info', `${request.type_name}: state of schema version ${request.version} upgraded to ${resource.schema.version}`);
+    }
     return { upgraded_state: this.encode(upgraded, resource.type), diagnostics: [] };
   }
 
@@ -204,7 +219,7 @@ export class ProviderService {
         this.logger.log('info', `${request.type_name} ${id} no longer exists; Terraform will plan to create it`);
         return { new_state: this.encode(null, resource.type), private: request.private ?? EMPTY, diagnostics: [] };
       }
-      const outputs = this.objectOf(resource, result.outs, result.id);
+      const outputs = this.objectOf(resource, result.outs, result.id, current);
       const refreshed = this.withoutUnknowns(refreshedObject(resource.schema.block, current, outputs), request.type_name, 'read');
       return { new_state: this.encode(refreshed.value, resource.type), private: request.private ?? EMPTY, diagnostics: refreshed.diagnostics };
     } catch (error) {
@@ -223,14 +238,16 @@ export class ProviderService {
       // Destroy: the planned state must be null.
       return { planned_state: this.encode(null, resource.type), planned_private: plannedPrivate, requires_replace: [], diagnostics: [] };
     }
+    const conflicts = this.aliasConflictDiagnostics(resource, config);
+    if (conflicts.length > 0) return { planned_state: this.encode(proposed, resource.type), planned_private: plannedPrivate, requires_replace: [], diagnostics: conflicts };
     const configBag = this.bagOf(resource, config);
     const priorBag = prior === null ? undefined : this.bagOf(resource, prior);
     const checked = await resource.lifecycle.check(configBag, priorBag);
     const failures = withoutUnknownSubjects(checked.failures, configBag);
     if (failures.length > 0) {
-      return { planned_state: this.encode(proposed, resource.type), planned_private: plannedPrivate, requires_replace: [], diagnostics: this.diagnostics.checkFailures(failures, resource.names.attributes) };
+      return { planned_state: this.encode(proposed, resource.type), planned_private: plannedPrivate, requires_replace: [], diagnostics: this.diagnostics.checkFailures(failures, this.spelled(resource, config)) };
     }
-    const checkedObject = fromPropertyBag(checked.inputs, block, resource.names.attributes);
+    const checkedObject = fromPropertyBag(checked.inputs, block, resource.names.attributes, undefined, aliasesInUse(config, resource.names.attributes));
     if (prior === null) {
       const planned = planComputedAttributes(block, config, proposed, checkedObject, () => 'unknown');
       return { planned_state: this.encode(planned, resource.type), planned_private: plannedPrivate, requires_replace: [], diagnostics: [] };
@@ -270,7 +287,43 @@ export class ProviderService {
       });
       if (!anyPathChanged) requiresReplace.push({ steps: [{ attribute_name: ID_ATTRIBUTE }] });
     }
-    return { planned_state: this.encode(planned, resource.type), planned_private: replacingPrivate, requires_replace: requiresReplace, diagnostics: [] };
+    return { planned_state: this.encode(planned, resource.type), planned_private: replacingPrivate, requires_replace: requiresReplace, diagnostics: replacing ? [] : this.adoptionWarnings(resource, diff.adopted, config, prior, idOf(prior)) };
+  }
+
+  /**
+   * Terraform can only record a configured value it never knew by an update:
+   * say that such an update (after an import, for inputs Vers does not
+   * report) changes nothing in Vers.
+   */
+  private adoptionWarnings(resource: ResourceContext, adopted: readonly string[] | undefined, config: CtyObject, prior: CtyObject, id: string): Diagnostic[] {
+    const names = (adopted ?? [])
+      .map((property) => terraformNameOf(resource.names.attributes, property))
+      .filter((name): name is string => name !== undefined && (config[name] ?? null) !== null && (prior[name] ?? null) === null);
+    if (names.length === 0) return [];
+    const list = names.map((name) => `\`${name}\``).join(', ');
+    return [
+      this.diagnostics.warning(
+        `${resource.typeName} ${id}: ${list} recorded, not applied`,
+        `Vers does not report ${list} of an existing object (for example after terraform import), so this plan records the configured value${names.length > 1 ? 's' : ''} in the state and changes nothing in Vers. If ${id} was made with other values, replace it to get these: terraform apply -replace=<address>. From then on a change of ${list} is planned as the schema says.`,
+      ),
+    ];
+  }
+
+  /** Error diagnostics for properties a configuration sets in both of their spellings. */
+  private aliasConflictDiagnostics(resource: ResourceContext, config: CtyObject): Diagnostic[] {
+    return aliasConflicts(config, resource.schema.block, resource.names.attributes).map((conflict: AliasConflict) => {
+      const primary = conflict.primaryIsBlock ? `\`${conflict.primary}\` blocks` : `\`${conflict.primary}\``;
+      return this.diagnostics.error(
+        `Conflicting spellings: \`${conflict.alias}\` and ${primary}`,
+        `\`${conflict.alias}\` and ${primary} are two spellings of the same ${resource.typeName} setting: set only one. Keep the ${primary} (the current spelling) and remove \`${conflict.alias}\`, an alias accepted so that configurations in the older spelling keep working.`,
+        [{ attribute_name: conflict.alias }],
+      );
+    });
+  }
+
+  /** The resource's names as this configuration spells them (an alias in use stands in for its primary name). */
+  private spelled(resource: ResourceContext, config: CtyObject): FieldNames {
+    return spelledNames(resource.names.attributes, aliasesInUse(config, resource.names.attributes));
   }
 
   async applyResourceChange(request: ApplyResourceChangeRequest): Promise<unknown> {
@@ -313,21 +366,22 @@ export class ProviderService {
     const configBag = this.bagOf(resource, config ?? planned);
     const priorBag = prior === null ? undefined : this.bagOf(resource, prior);
     const checked = await resource.lifecycle.check(configBag, priorBag);
+    const spelling = config ?? planned;
     if (checked.failures.length > 0) {
-      return respond(prior, this.diagnostics.checkFailures(checked.failures, resource.names.attributes));
+      return respond(prior, this.diagnostics.checkFailures(checked.failures, this.spelled(resource, spelling)));
     }
 
     if (prior === null) {
       const carried = replacementCarries.take(request.type_name, checked.inputs);
       try {
         const created = await resource.lifecycle.create(checked.inputs, this.lifecycleContext(), carried);
-        const result = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, created.outs, created.id), ID_ATTRIBUTE), request.type_name, 'create');
+        const result = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, created.outs, created.id, spelling), ID_ATTRIBUTE), request.type_name, 'create');
         return respond(result.value, result.diagnostics);
       } catch (error) {
         const diagnostic = this.diagnostics.fromError(error, `creating ${request.type_name}`, resource.names.attributes);
         if (error instanceof PartialCreateError) {
           // Recorded with an error, Terraform taints the object: replaced on the next apply, never lost.
-          const partial = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, error.outs, error.id), ID_ATTRIBUTE), request.type_name, 'create');
+          const partial = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, error.outs, error.id, spelling), ID_ATTRIBUTE), request.type_name, 'create');
           return respond(partial.value, [diagnostic, ...partial.diagnostics]);
         }
         return respond(null, [diagnostic]);
@@ -337,7 +391,8 @@ export class ProviderService {
     const id = idOf(prior);
     try {
       const outs = await resource.lifecycle.update(id, priorBag ?? {}, checked.inputs, this.lifecycleContext());
-      const result = this.withoutUnknowns(resultObject(block, planned, this.objectOf(resource, outs, id), ID_ATTRIBUTE), request.type_name, 'update');
+      const outputs = withUnrecordedInputsKept(block, prior, planned, this.objectOf(resource, outs, id, spelling));
+      const result = this.withoutUnknowns(resultObject(block, planned, outputs, ID_ATTRIBUTE), request.type_name, 'update');
       return respond(result.value, result.diagnostics);
     } catch (error) {
       return respond(prior, [this.diagnostics.fromError(error, `updating ${request.type_name} ${id}`, resource.names.attributes)]);
@@ -376,7 +431,7 @@ export class ProviderService {
     if (failures.length > 0) return { diagnostics: this.diagnostics.checkFailures(failures, dataSource.names) };
     try {
       const outputs = await dataSource.lifecycle.invoke(args, this.lifecycleContext());
-      const outputObject = fromPropertyBag({ ...args, ...outputs }, block, dataSource.names);
+      const outputObject = fromPropertyBag({ ...args, ...outputs }, block, dataSource.names, undefined, aliasesInUse(config, dataSource.names));
       const state = this.withoutUnknowns(resultObject(block, config, outputObject), request.type_name ?? '', 'read');
       return { state: this.encode(state.value, dataSource.type), diagnostics: state.diagnostics };
     } catch (error) {
@@ -460,8 +515,9 @@ export class ProviderService {
     return toPropertyBag(value, resource.schema.block, resource.names.attributes, { skip: ID_SKIP });
   }
 
-  private objectOf(resource: ResourceContext, outs: PropertyBag, id: string): CtyObject {
-    return fromPropertyBag(outs, resource.schema.block, resource.names.attributes, { attribute: ID_ATTRIBUTE, value: id });
+  /** The core's outputs as a Terraform object, spelled like `reference` (the configuration or the prior state). */
+  private objectOf(resource: ResourceContext, outs: PropertyBag, id: string, reference?: CtyObject | null): CtyObject {
+    return fromPropertyBag(outs, resource.schema.block, resource.names.attributes, { attribute: ID_ATTRIBUTE, value: id }, aliasesInUse(reference, resource.names.attributes));
   }
 
   /** Terraform rejects unknowns in stored state: report any the core left as null, with a warning. */
@@ -483,6 +539,9 @@ export class ProviderService {
   private rememberSecrets(value: CtyObject, block: TfBlock): void {
     for (const attribute of block.attributes) {
       if (attribute.sensitive) rememberStrings(value[attribute.name] ?? null, this.logger.redactor);
+      const nested = nestedAttributeBlock(attribute);
+      const items = value[attribute.name] ?? null;
+      if (nested !== undefined && Array.isArray(items)) items.forEach((item) => isCtyObject(item) && this.rememberSecrets(item, nested));
     }
     for (const nested of block.blockTypes) forEachBlockObject(value[nested.typeName] ?? null, nested, (item) => this.rememberSecrets(item, nested.block));
   }
@@ -545,17 +604,7 @@ function schemaMessage(schema: TfSchema): unknown {
 function blockMessage(block: TfBlock): unknown {
   return {
     version: 0,
-    attributes: block.attributes.map((attribute) => ({
-      name: attribute.name,
-      type: Buffer.from(ctyTypeJson(attribute.type), 'utf8'),
-      description: attribute.description ?? '',
-      description_kind: attribute.descriptionKind ?? 'PLAIN',
-      required: attribute.required === true,
-      optional: attribute.optional === true,
-      computed: attribute.computed === true,
-      sensitive: attribute.sensitive === true,
-      deprecated: attribute.deprecated === true,
-    })),
+    attributes: block.attributes.map(attributeMessage),
     block_types: block.blockTypes.map((nested) => ({
       type_name: nested.typeName,
       block: blockMessage(nested.block),
@@ -566,6 +615,22 @@ function blockMessage(block: TfBlock): unknown {
     description: block.description ?? '',
     description_kind: block.descriptionKind ?? 'PLAIN',
     deprecated: block.deprecated === true,
+  };
+}
+
+/** One attribute; a nested attribute carries its object in `nested_type` and no `type`. */
+function attributeMessage(attribute: TfAttribute): unknown {
+  return {
+    name: attribute.name,
+    type: attribute.nestedType === undefined ? Buffer.from(ctyTypeJson(attribute.type), 'utf8') : EMPTY,
+    ...(attribute.nestedType === undefined ? {} : { nested_type: { attributes: attribute.nestedType.attributes.map(attributeMessage), nesting: attribute.nestedType.nesting } }),
+    description: attribute.description ?? '',
+    description_kind: attribute.descriptionKind ?? 'PLAIN',
+    required: attribute.required === true,
+    optional: attribute.optional === true,
+    computed: attribute.computed === true,
+    sensitive: attribute.sensitive === true,
+    deprecated: attribute.deprecated === true,
   };
 }
 

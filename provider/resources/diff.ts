@@ -29,11 +29,15 @@ export function diffResource(token: string, olds: PropertyBag, news: PropertyBag
   const spec = resourceSpec(token);
   const changedKeys: string[] = [];
   const replaces: string[] = [];
+  const adopted: string[] = [];
   for (const [key, property] of Object.entries(spec.inputProperties)) {
     const newValue = news[key];
     if (newValue === undefined || newValue === null) continue;
     const oldValue = olds[key];
-    if (oldValue === undefined && rules.unreported?.includes(key) === true) continue;
+    if ((oldValue === undefined || oldValue === null) && rules.unreported?.includes(key) === true) {
+      adopted.push(key);
+      continue;
+    }
     const unknown = containsUnknown(newValue);
     if (!unknown && oldValue !== undefined && jsonEqual(oldValue, newValue)) continue;
     changedKeys.push(key);
@@ -55,6 +59,7 @@ export function diffResource(token: string, olds: PropertyBag, news: PropertyBag
     changedKeys,
     stables,
     deleteBeforeReplace: replaces.length > 0 && rules.deleteBeforeReplace === true,
+    ...(adopted.length > 0 ? { adopted } : {}),
   };
 }
 

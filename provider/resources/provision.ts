@@ -136,6 +136,8 @@ export const provisionResource: ResourceLifecycle = {
     if (result.replaces.length > 0 && hostKey !== undefined && isKnown(news.vmId) && news.vmId === olds.vmId) {
       result.carry = { appliesTo: { vmId: news.vmId }, values: { sshHostKey: hostKey } };
     }
+    // A state without a recorded host key (written by an older version) records the one the next run sees.
+    if (result.changes && !(typeof olds.sshHostKey === 'string' && olds.sshHostKey !== '')) result.stables = result.stables.filter((key) => key !== 'sshHostKey');
     return result;
   },
 

@@ -44,6 +44,12 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
   /** Set only with `replaces`: what the replacement's `create` needs from the resource it replaces. */
   carry?: ReplacementCarry;
+  /**
+   * Inputs whose old value was never known (Vers does not report them, e.g.
+   * a VM's sizes after an import) and that take the new value without a
+   * change. An engine that can only record them by an update says so.
+   */
+  adopted?: string[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { waitForVmState, withoutRequestToken, type Vm } from '../client';
+import { waitForVmState, withoutRequestToken, type Vm, type VmMetadata } from '../client';
 import { NotFoundError, PartialCreateError, ProviderError } from '../errors';
 import { info, providerOf, type VersProvider } from '../provider';
 import { checkResource } from './check';
@@ -17,6 +17,11 @@ export type DesiredState = 'running' | 'paused';
 
 function desiredStateOf(value: JsonValue | undefined): DesiredState {
   return value === 'paused' ? 'paused' : 'running';
+}
+
+/** How a VM is reached and where it came from, from its metadata: the VM resources' outputs and getVms' items. */
+export function vmAddressOutputs(provider: VersProvider, vmId: string, metadata: VmMetadata): { sshHost: string; ip: string; parentCommitId: string } {
+  return { sshHost: provider.sshHostOf(vmId), ip: metadata.ip, parentCommitId: metadata.parent_commit_id ?? '' };
 }
 
 /**
@@ -47,12 +52,10 @@ export async function readVmOutputs(
     ...olds,
     labels: withoutRequestToken(status.labels),
     state: status.state,
-    sshHost: provider.sshHostOf(vmId),
+    ...vmAddressOutputs(provider, vmId, metadata),
     sshPort: provider.sshPort,
     sshPrivateKey,
-    ip: metadata.ip,
     createdAt: status.created_at,
-    parentCommitId: metadata.parent_commit_id ?? '',
   };
   if (status.state === 'running' || status.state === 'paused') outs.desiredState = status.state;
   else outs.desiredState ??= 'running';

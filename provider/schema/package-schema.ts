@@ -14,8 +14,8 @@ export type JsonSchemaRules = Record<string, unknown>;
 export interface PropertyLanguage {
   /** Extra JSON Schema rules for this property (ranges, patterns, exclusivity). */
   jsonSchema?: JsonSchemaRules;
-  /** Terraform-only spelling details. */
-  terraform?: { name?: string; blockName?: string };
+  /** Terraform-only spelling details: another name, a block name, second spellings (aliases). */
+  terraform?: { name?: string; blockName?: string; aliases?: Array<{ name: string; description: string }> };
   [language: string]: unknown;
 }
 
@@ -62,6 +62,8 @@ export interface ResourceSpec {
   requiredInputs?: string[];
   properties: Record<string, PropertySpec>;
   required?: string[];
+  /** `terraform.schemaVersion`: the version of the state Terraform stores (an older one is upgraded). */
+  language?: { terraform?: { schemaVersion?: number }; [language: string]: unknown };
 }
 
 export interface FunctionSpec {
@@ -115,11 +117,26 @@ export function replaceOnChangesOf(spec: ResourceSpec): string[] {
     .map(([name]) => name);
 }
 
-/** Every output property marked secret. */
-export function secretOutputsOf(spec: ResourceSpec): string[] {
+/** Every output property marked secret, or holding a secret property inside. */
+export function secretOutputsOf(spec: ResourceSpec, schema: PackageSchema = loadPackageSchema()): string[] {
   return Object.entries(spec.properties)
-    .filter(([, property]) => property.secret === true)
+    .filter(([, property]) => property.secret === true || holdsSecret(schema, property, new Set()))
     .map(([name]) => name);
+}
+
+/**
+ * Whether a value of this type has a secret property inside (such as a file's
+ * hash in `files`): the whole top-level output is then secret, never less
+ * secret than a part of it.
+ */
+function holdsSecret(schema: PackageSchema, spec: TypeSpec, seen: Set<string>): boolean {
+  if (spec.items !== undefined) return holdsSecret(schema, spec.items, seen);
+  if (spec.additionalProperties !== undefined) return holdsSecret(schema, spec.additionalProperties, seen);
+  if (spec.$ref === undefined || !spec.$ref.startsWith('#/types/') || seen.has(spec.$ref)) return false;
+  const named = resolveRef(schema, spec);
+  if (named === undefined || isEnumType(named)) return false;
+  seen.add(spec.$ref);
+  return Object.values(named.properties).some((property) => property.secret === true || holdsSecret(schema, property, seen));
 }
 
 export function resourceSpec(token: string): ResourceSpec {

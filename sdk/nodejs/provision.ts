@@ -99,6 +99,8 @@ export class Provision extends pulumi.CustomResource {
       resourceInputs['sshHostKey'] = undefined /*out*/;
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+    const secretOpts = { additionalSecretOutputs: ['files'] };
+    opts = pulumi.mergeOptions(opts, secretOpts);
     const replaceOnChanges = { replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] };
     opts = pulumi.mergeOptions(opts, replaceOnChanges);
     super(Provision.__pulumiType, name, resourceInputs, opts);

@@ -9,6 +9,8 @@ import * as utilities from './utilities';
  * A Vers VM: a new root VM booted from an image, or (with `from_commit`) a VM restored from a commit.
  *
  * Sizes, image and `from_commit` force a new VM, except a larger `fs_size_mib`, which grows the disk in place. Labels and `desired_state` change in place.
+ *
+ * Unset sizes take the Vers API's defaults: 1 vCPU, 512 MiB of memory and a 1024 MiB disk. The earlier Go provider (hdresearch/vers-tf) defaulted to 1 vCPU, 2048 MiB and 4096 MiB; a configuration written for it that relied on those defaults gets a smaller VM here unless it sets `mem_size_mib = 2048` and `fs_size_mib = 4096`.
  */
 export class Vm extends pulumi.CustomResource {
   /**

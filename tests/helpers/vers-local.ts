@@ -133,8 +133,9 @@ export class VersLocalProcess {
    * Run `command` in a VM with the OpenSSH client, exactly as Vers users do:
    * `ssh -o ProxyCommand="openssl s_client -quiet -connect GATEWAY -servername %h" root@{vm_id}.{vm_domain}`,
    * with the key from `GET /vm/{id}/ssh_key` (or `privateKey`) in a 0600 temp file.
+   * `host` replaces `{vm_id}.{vm_domain}`, to connect to a host name as reported (an `ssh_host`).
    */
-  async ssh(vmId: string, command: string, options: { timeoutMs?: number; privateKey?: string } = {}): Promise<SshRun> {
+  async ssh(vmId: string, command: string, options: { timeoutMs?: number; privateKey?: string; host?: string } = {}): Promise<SshRun> {
     let key = options.privateKey;
     if (key === undefined) {
       const res = await this.api('GET', `/vm/${vmId}/ssh_key`);
@@ -152,7 +153,7 @@ export class VersLocalProcess {
       '-o', 'LogLevel=ERROR',
       '-o', 'BatchMode=yes',
       '-o', `ProxyCommand=openssl s_client -quiet -connect ${this.ready.ssh_gateway} -servername %h`,
-      `root@${vmId}.${this.ready.vm_domain}`,
+      `root@${options.host ?? `${vmId}.${this.ready.vm_domain}`}`,
       command,
     ];
     try {

@@ -213,7 +213,11 @@ describe('the Pulumi engine protocol against vers-local', () => {
     let provision = (await engine.register(PROVISION, 'bootstrap', provisionNews)).state;
     expect(provision.outputs.sshHostKey).toMatch(/^SHA256:/);
     expect(provision.outputs.environment).toEqual(secret({ TOKEN: 'swordfish' }));
-    expect((provision.inputs.files as Props[])[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // A file's hash can give a short secret content away: files (with their hashes) are secret in outputs and in the recorded inputs.
+    expect(isSecret(provision.outputs.files)).toBe(true);
+    expect(isSecret(provision.inputs.files)).toBe(true);
+    expect((plain(provision.inputs.files) as Props[])[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((plain(provision.outputs.files) as Props[])[0]?.sha256).toBe((plain(provision.inputs.files) as Props[])[0]?.sha256);
     expect(plugin.logs.some((entry) => entry.urn === urnOf(PROVISION, 'bootstrap') && entry.message.includes('bootstrap done'))).toBe(true);
 
     expect((await engine.register(PROVISION, 'bootstrap', provisionNews, provision)).step).toBe('same');
@@ -272,6 +276,14 @@ describe('the Pulumi engine protocol against vers-local', () => {
     const listed = await plugin.invoke('vers:index:getVms', { labels: { role: 'worker' } });
     expect(listed.failures).toEqual([]);
     expect((listed.result.vms as Props[]).map((vm) => vm.vmId).sort()).toEqual(workers.map((worker) => worker.id).sort());
+    // Each item says how to reach the VM and where it came from, as the VM resources do.
+    for (const worker of workers) {
+      expect((listed.result.vms as Props[]).find((vm) => vm.vmId === worker.id)).toMatchObject({
+        ip: plain(worker.outputs.ip),
+        sshHost: plain(worker.outputs.sshHost),
+        parentCommitId: commit.id,
+      });
+    }
 
     const provisionMove = await engine.register(PROVISION, 'bootstrap', { ...provisionNews, vmId: workers[1]!.id }, provision);
     expect(provisionMove.step).toBe('replace');

@@ -83,7 +83,7 @@ resource "vers_provision" "marker" {
     expect(await vmIds(fixture.local)).toEqual([]);
   });
 
-  test('terraform import adopts an existing VM and commit: the state holds what Vers reports, nothing is replaced, and one apply converges', async () => {
+  test('terraform import adopts an existing VM and commit: the state holds what Vers reports and the first plan is empty', async () => {
     const vmId = await rootVmOutsideTerraform({ owner: 'import-test' });
     const commitId = await commitOutsideTerraform(vmId);
     const ws = workspace(`
@@ -108,24 +108,49 @@ resource "vers_vm_commit" "adopted" {
     expect(String(stateInstance(ws, 'vers_vm.adopted').attributes.ssh_private_key)).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
     expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, commit_id: commitId, vm_id: vmId });
 
-    // Vers does not report a VM's sizes or how a commit was taken: the
-    // configuration's values are adopted (recorded in place at most), never a replacement.
+    // Vers reports neither a VM's sizes nor how a commit was taken: left unset, they stay
+    // unknown (null) and nothing is planned from a default.
     const planned = await plan(ws);
-    expect(planned.output).not.toContain('must be replaced');
-    expect(planned.output).not.toContain('will be destroyed');
-    expect(planned.output).not.toContain('will be created');
-    const applied = await apply(ws);
-    expect(applied).toMatch(/Apply complete! Resources: 0 added, [0-2] changed, 0 destroyed\./);
-    expect(stateInstance(ws, 'vers_vm.adopted').attributes).toMatchObject({ id: vmId, vcpu_count: 1, mem_size_mib: 512 });
-    expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, keep_paused: false, delete_on_destroy: false });
-    const converged = await plan(ws);
-    expect(converged.output).toContain('No changes.');
-    expect(converged.code).toBe(0);
+    expect(planned.output).toContain('No changes.');
+    expect(planned.code).toBe(0);
+    expect(stateInstance(ws, 'vers_vm.adopted').attributes).toMatchObject({ vcpu_count: null, mem_size_mib: null, fs_size_mib: null, image_name: null });
 
     expect(await destroy(ws)).toContain('Destroy complete! Resources: 2 destroyed.');
     expect(await vmIds(fixture.local)).toEqual([]);
-    // The commit outlives the resource (delete_on_destroy defaults to false).
+    // The commit outlives the resource (an unset delete_on_destroy keeps it).
     expect((await fixture.local.api('GET', `/vm/commits/${commitId}/parents`)).status).toBe(200);
+  });
+
+  test('configured sizes of an imported VM are recorded once without touching it, with a warning; a later size change replaces it', async () => {
+    const vmId = await rootVmOutsideTerraform({ owner: 'sized-import' });
+    const config = (vcpuCount: number): string => `
+resource "vers_vm" "adopted" {
+  vcpu_count   = ${vcpuCount}
+  mem_size_mib = 512
+  labels       = { owner = "sized-import" }
+}
+`;
+    const ws = workspace(config(1));
+    expect(await terraformOk(ws, ['import', '-no-color', 'vers_vm.adopted', vmId])).toContain('Import successful!');
+    const recording = await plan(ws);
+    expect(recording.code).toBe(2);
+    expect(recording.output).toContain('vers_vm.adopted will be updated in-place');
+    expect(recording.output).not.toContain('must be replaced');
+    expect(recording.output).toContain(`vers_vm ${vmId}: \`vcpu_count\`, \`mem_size_mib\` recorded, not applied`);
+    expect(await apply(ws)).toContain('Apply complete! Resources: 0 added, 1 changed, 0 destroyed.');
+    expect(stateInstance(ws, 'vers_vm.adopted').attributes).toMatchObject({ id: vmId, vcpu_count: 1, mem_size_mib: 512, fs_size_mib: null });
+    expect((await plan(ws)).code).toBe(0);
+
+    // Now that the size is recorded, a new one needs a new VM.
+    ws.writeConfig(`${PROVIDER}\n${config(2)}`);
+    const resized = await plan(ws);
+    expect(resized.code).toBe(2);
+    expect(resized.output).toContain('vers_vm.adopted must be replaced');
+    expect(resized.output).toMatch(/vcpu_count\s+= 1 -> 2 # forces replacement/);
+    expect(resized.output).toContain('Plan: 1 to add, 0 to change, 1 to destroy.');
+
+    expect(await destroy(ws)).toContain('Destroy complete! Resources: 1 destroyed.');
+    expect(await vmIds(fixture.local)).toEqual([]);
   });
 
   test('import blocks adopt a restored VM and a commit in one apply, after which the plan is empty', async () => {
@@ -156,11 +181,12 @@ resource "vers_vm_restore" "adopted" {
     const planned = await plan(ws);
     expect(planned.code).toBe(2);
     expect(planned.output).toContain(`vers_vm_restore.adopted will be imported`);
-    expect(planned.output).toContain(`(imported from "${commitId}")`);
+    expect(planned.output).toContain(`vers_vm_commit.adopted will be imported`);
     expect(planned.output).not.toContain('must be replaced');
-    expect(planned.output).toMatch(/Plan: 2 to import, 0 to add, [01] to change, 0 to destroy\./);
+    // Nothing the configuration leaves unset is planned from a default (keep_paused, delete_on_destroy).
+    expect(planned.output).toContain('Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.');
 
-    expect(await apply(ws)).toMatch(/Apply complete! Resources: 2 imported, 0 added, [01] changed, 0 destroyed\./);
+    expect(await apply(ws)).toContain('Apply complete! Resources: 2 imported, 0 added, 0 changed, 0 destroyed.');
     expect(stateInstance(ws, 'vers_vm_restore.adopted').attributes).toMatchObject({ id: restoredId, commit_id: commitId, parent_commit_id: commitId, state: 'running' });
     expect(stateInstance(ws, 'vers_vm_commit.adopted').attributes).toMatchObject({ id: commitId, vm_id: rootId });
     expect((await plan(ws)).code).toBe(0);

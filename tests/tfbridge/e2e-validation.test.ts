@@ -59,6 +59,20 @@ resource "vers_provision" "shapes" {
   }
 }
 
+resource "vers_provision" "two_spellings" {
+  vm_id = "01234567-89ab-cdef-0123-456789abcdef"
+  files = [{ content = "a", destination = "/tmp/a" }]
+  file {
+    content     = "b"
+    destination = "/tmp/b"
+  }
+}
+
+resource "vers_provision" "older_spelling" {
+  vm_id = "01234567-89ab-cdef-0123-456789abcdef"
+  files = [{ content = "x", destination = "relative/path" }]
+}
+
 resource "vers_vm_restore" "bad_commit" {
   commit_id = "not-a-uuid"
 }
@@ -93,6 +107,8 @@ const EXPECTED: Expected[] = [
   { attribute: 'timeout', address: 'vers_provision.shapes', line: lineOf('timeout', '"shapes"'), message: /timeout must be a duration such as 90s, 10m or 1h30m/ },
   { attribute: 'file[0].destination', address: 'vers_provision.shapes', line: lineOf('destination', '"shapes"'), message: /file\[0\]\.destination must be an absolute path/ },
   { attribute: 'file[0].mode', address: 'vers_provision.shapes', line: lineOf('mode', '"shapes"'), message: /file\[0\]\.mode must be octal permission bits/ },
+  // The earlier provider's spelling: the failure points at what the configuration wrote.
+  { attribute: 'files[0].destination', address: 'vers_provision.older_spelling', line: lineOf('files', '"older_spelling"'), message: /files\[0\]\.destination must be an absolute path/ },
   { attribute: 'commit_id', address: 'vers_vm_restore.bad_commit', line: lineOf('commit_id', '"bad_commit"'), message: /commit_id must be a UUID/ },
   { attribute: 'commit_id', address: 'data.vers_commit.bad_lookup', line: lineOf('commit_id', '"bad_lookup"'), message: /commit_id must be a UUID/ },
 ];
@@ -125,8 +141,12 @@ suite('terraform rejects bad input against vers-local before any API call', () =
         block: expect.stringMatching(expected.message),
       });
     }
+    // Both spellings of the file list at once: one error on `files` that says which to keep.
+    const conflict = found.find((text) => text.startsWith('Error: Conflicting spellings: `files` and `file` blocks'));
+    expect(conflict).toContain(`with vers_provision.two_spellings, on main.tf line ${lineOf('files', '"two_spellings"')},`);
+    expect(conflict).toContain('Keep the `file` blocks (the current spelling) and remove `files`');
     // Nothing else: one diagnostic per broken attribute, none for the valid ones.
-    expect(found).toHaveLength(EXPECTED.length);
+    expect(found).toHaveLength(EXPECTED.length + 1);
     expect(await apiRequestCount(fixture.local)).toBe(before);
   });
 });

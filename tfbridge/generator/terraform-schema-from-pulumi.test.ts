@@ -66,6 +66,34 @@ describe('generating the Terraform schema from a Pulumi package schema', () => {
     expect(generated.names.generated).toBe(GENERATED_BANNER);
   });
 
+  test('an alias of a block is a nested attribute with the block attributes and flags, mapped to the same property', () => {
+    const aliased = JSON.parse(JSON.stringify(fixture)) as PackageSchema;
+    const resource = aliased.resources['fixture:index:Thing']!;
+    resource.inputProperties.parts!.language!.terraform!.aliases = [{ name: 'parts', description: 'The older spelling.' }];
+    (resource as { language?: unknown }).language = { terraform: { schemaVersion: 2 } };
+    const result = generateTerraform(aliased);
+    const schema = result.schema.resourceSchemas.fixture_thing!;
+    expect(schema.version).toBe(2);
+    const parts = attribute(schema.block, 'parts');
+    expect(flags(parts)).toEqual(['optional']);
+    expect(parts.description).toBe('The older spelling.');
+    expect(parts.nestedType?.nesting).toBe('LIST');
+    expect(parts.nestedType?.attributes).toEqual(schema.block.blockTypes[0]!.block.attributes);
+    expect(parts.type).toEqual(['list', ['object', { digest: 'string', part_name: 'string', size: 'number' }]]);
+    expect(result.names.resources.fixture_thing!.attributes.parts).toEqual({ ...result.names.resources.fixture_thing!.attributes.part, aliasOf: 'part' });
+  });
+
+  test('an alias inside an object type repeats the property under a second name; a taken name is refused', () => {
+    const aliased = JSON.parse(JSON.stringify(fixture)) as PackageSchema;
+    const entry = aliased.types['fixture:index:Entry'] as { properties: Record<string, { language?: unknown }> };
+    entry.properties.entryKey!.language = { terraform: { aliases: [{ name: 'key', description: 'Same as entry_key.' }] } };
+    const result = generateTerraform(aliased);
+    expect(attribute(result.schema.resourceSchemas.fixture_thing!.block, 'entries').type).toEqual(['list', ['object', { entry_key: 'string', key: 'string', entry_value: 'number' }]]);
+    expect(result.names.resources.fixture_thing!.attributes.entries!.attributes!.key).toEqual({ property: 'entryKey', aliasOf: 'entry_key' });
+    entry.properties.entryKey!.language = { terraform: { aliases: [{ name: 'entry_value', description: 'Clash.' }] } };
+    expect(() => generateTerraform(aliased)).toThrow(/two properties map to the Terraform name entry_value/);
+  });
+
   test('refuses a property that would collide with the id attribute', () => {
     const broken = JSON.parse(JSON.stringify(fixture)) as PackageSchema;
     broken.resources['fixture:index:Thing']!.properties.id = { type: 'string' };

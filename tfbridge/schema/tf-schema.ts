@@ -19,6 +19,16 @@ export interface TfAttribute {
   computed?: boolean;
   sensitive?: boolean;
   deprecated?: boolean;
+  /**
+   * A nested attribute (`files = [{ … }]`): its object's attributes, each with
+   * its own flags. `type` still holds the implied type, for values.
+   */
+  nestedType?: TfNestedAttributes;
+}
+
+export interface TfNestedAttributes {
+  nesting: Exclude<TfNesting, 'GROUP'>;
+  attributes: TfAttribute[];
 }
 
 export type TfNesting = 'SINGLE' | 'LIST' | 'SET' | 'MAP' | 'GROUP';
@@ -76,6 +86,11 @@ export function impliedType(block: TfBlock): CtyType {
     }
   }
   return ['object', attributes];
+}
+
+/** A nested attribute's object as a block without nested blocks, so the block helpers work on it too. */
+export function nestedAttributeBlock(attribute: TfAttribute): TfBlock | undefined {
+  return attribute.nestedType === undefined ? undefined : { attributes: attribute.nestedType.attributes, blockTypes: [] };
 }
 
 /** Terraform's `id`: every managed resource has one, computed, holding the core's resource id. */

@@ -1,6 +1,6 @@
 import { UNKNOWN, isUnknown, type CtyObject } from '../cty/cty-value';
 import type { TfBlock } from '../schema/tf-schema';
-import { nullUnknowns, planComputedAttributes, refreshedObject, resultObject } from './planning';
+import { completeOldState, nullUnknowns, planComputedAttributes, refreshedObject, resultObject, withUnrecordedInputsKept } from './planning';
 
 const block: TfBlock = {
   attributes: [
@@ -57,5 +57,39 @@ describe('results after apply and refresh', () => {
 
   test('unknowns left in a result become null, with their paths', () => {
     expect(nullUnknowns({ a: UNKNOWN, b: [{ c: UNKNOWN }] })).toEqual({ value: { a: null, b: [{ c: null }] }, replaced: ['a', 'b[0].c'] });
+  });
+});
+
+describe('inputs the core adopts without recording them, and states of older versions', () => {
+  const vmBlock: TfBlock = {
+    attributes: [
+      { name: 'id', type: 'string', computed: true },
+      { name: 'vcpu_count', type: 'number', optional: true, computed: true },
+      { name: 'labels', type: ['map', 'string'], optional: true, computed: true },
+      { name: 'host_key', type: 'string', computed: true },
+      { name: 'port', type: 'number', computed: true },
+      { name: 'files', type: ['list', ['object', { source: 'string', sha: 'string' }]], optional: true, nestedType: { nesting: 'LIST', attributes: [{ name: 'source', type: 'string', optional: true }, { name: 'sha', type: 'string', computed: true }] } },
+    ],
+    blockTypes: [],
+  };
+
+  test('an unset input the core keeps stays as recorded, even when check fills a default', () => {
+    const prior: CtyObject = { id: 'x', vcpu_count: null, labels: {}, host_key: 'k', port: 1, files: null };
+    const config: CtyObject = { id: null, vcpu_count: null, labels: null, host_key: null, port: null, files: null };
+    const planned = planComputedAttributes(vmBlock, config, prior, { ...config, vcpu_count: 1, labels: {} }, () => 'keep');
+    expect(planned.vcpu_count).toBeNull();
+  });
+
+  test('an in-place update keeps an input planned unset unset, whatever the core reports for it', () => {
+    const prior: CtyObject = { id: 'x', vcpu_count: null, labels: {}, host_key: 'k', port: 1, files: null };
+    const planned: CtyObject = { ...prior, labels: { a: 'b' } };
+    const outputs: CtyObject = { ...planned, vcpu_count: 1 };
+    expect(withUnrecordedInputsKept(vmBlock, prior, planned, outputs)).toEqual(planned);
+  });
+
+  test('an older state gets what this version records: inputs from check, nested items included, outputs never recorded empty', () => {
+    const old: CtyObject = { id: 'x', vcpu_count: 2, labels: null, host_key: null, port: null, files: [{ source: 'a', sha: null }] };
+    const recorded: CtyObject = { id: null, vcpu_count: 2, labels: {}, host_key: null, port: null, files: [{ source: 'a', sha: 'h' }] };
+    expect(completeOldState(vmBlock, old, recorded)).toEqual({ id: 'x', vcpu_count: 2, labels: {}, host_key: '', port: 0, files: [{ source: 'a', sha: 'h' }] });
   });
 });

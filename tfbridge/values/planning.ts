@@ -1,5 +1,6 @@
+import type { CtyType } from '../cty/cty-type';
 import { CtyUnknown, UNKNOWN, containsUnknown, isCtyObject, sameData, type CtyObject, type CtyValue } from '../cty/cty-value';
-import type { TfBlock } from '../schema/tf-schema';
+import { nestedAttributeBlock, type TfBlock } from '../schema/tf-schema';
 
 /**
  * How the bridge turns the core's answers into the objects Terraform checks
@@ -26,9 +27,18 @@ export function planComputedAttributes(
 ): CtyObject {
   const planned: CtyObject = { ...proposed };
   for (const attribute of block.attributes) {
+    const nestedBlock = nestedAttributeBlock(attribute);
+    if (nestedBlock !== undefined && (config[attribute.name] ?? null) !== null) {
+      // A configured nested attribute (`files = [{ … }]`): its objects' computed attributes, like a block's.
+      planned[attribute.name] = planNestedItems(nestedBlock, config[attribute.name], proposed[attribute.name], checked?.[attribute.name], fateOf(attribute.name)) ?? (proposed[attribute.name] ?? null);
+      continue;
+    }
     if (!attribute.computed || (config[attribute.name] ?? null) !== null) continue;
     const fate = fateOf(attribute.name);
     const fromCheck = checked?.[attribute.name];
+    // What the core says stays, stays as recorded: an input it filled (a default) but does not count
+    // as a change (e.g. a size Vers never reported for an imported VM) is not shown as one.
+    if (fate === 'keep' && !(fromCheck instanceof CtyUnknown)) continue;
     if (fromCheck !== undefined && fromCheck !== null && !containsUnknown(fromCheck)) {
       planned[attribute.name] = sameData(fromCheck, proposed[attribute.name] ?? null) ? (proposed[attribute.name] ?? null) : fromCheck;
     } else if (fromCheck instanceof CtyUnknown || fate === 'unknown') {
@@ -36,19 +46,21 @@ export function planComputedAttributes(
     }
   }
   for (const nested of block.blockTypes) {
-    const configItems = config[nested.typeName];
-    const proposedItems = proposed[nested.typeName];
-    const checkedItems = checked?.[nested.typeName];
-    if (!Array.isArray(configItems) || !Array.isArray(proposedItems) || configItems.length !== proposedItems.length) continue;
-    const fate = fateOf(nested.typeName);
-    planned[nested.typeName] = proposedItems.map((item, index) => {
-      const configItem = configItems[index];
-      if (!isCtyObject(item) || !isCtyObject(configItem)) return item;
-      const checkedItem = Array.isArray(checkedItems) && checkedItems.length === configItems.length ? checkedItems[index] : undefined;
-      return planComputedAttributes(nested.block, configItem, item, isCtyObject(checkedItem) ? checkedItem : undefined, () => fate);
-    });
+    const items = planNestedItems(nested.block, config[nested.typeName], proposed[nested.typeName], checked?.[nested.typeName], fateOf(nested.typeName));
+    if (items !== undefined) planned[nested.typeName] = items;
   }
   return planned;
+}
+
+/** The planned list of a block (or nested attribute), item by item; undefined when config and proposal do not line up. */
+function planNestedItems(block: TfBlock, configItems: CtyValue | undefined, proposedItems: CtyValue | undefined, checkedItems: CtyValue | undefined, fate: ComputedFate): CtyValue[] | undefined {
+  if (!Array.isArray(configItems) || !Array.isArray(proposedItems) || configItems.length !== proposedItems.length) return undefined;
+  return proposedItems.map((item, index) => {
+    const configItem = configItems[index];
+    if (!isCtyObject(item) || !isCtyObject(configItem)) return item;
+    const checkedItem = Array.isArray(checkedItems) && checkedItems.length === configItems.length ? checkedItems[index] : undefined;
+    return planComputedAttributes(block, configItem, item, isCtyObject(checkedItem) ? checkedItem : undefined, () => fate);
+  });
 }
 
 /**
@@ -64,7 +76,10 @@ export function resultObject(block: TfBlock, planned: CtyObject, outputs: CtyObj
   for (const attribute of block.attributes) {
     const plannedValue = planned[attribute.name] ?? null;
     const outputValue = outputs[attribute.name] ?? null;
-    if (attribute.name === idAttribute) {
+    const nestedBlock = nestedAttributeBlock(attribute);
+    if (nestedBlock !== undefined && Array.isArray(plannedValue) && Array.isArray(outputValue) && plannedValue.length === outputValue.length) {
+      result[attribute.name] = resultItems(nestedBlock, plannedValue, outputValue);
+    } else if (attribute.name === idAttribute) {
       result[attribute.name] = outputValue;
     } else if (!attribute.computed && !containsUnknown(plannedValue)) {
       result[attribute.name] = plannedValue;
@@ -76,13 +91,31 @@ export function resultObject(block: TfBlock, planned: CtyObject, outputs: CtyObj
     const plannedItems = planned[nested.typeName];
     const outputItems = outputs[nested.typeName];
     if (Array.isArray(plannedItems) && Array.isArray(outputItems) && plannedItems.length === outputItems.length) {
-      result[nested.typeName] = plannedItems.map((item, index) => {
-        const outputItem = outputItems[index];
-        return isCtyObject(item) && isCtyObject(outputItem) ? resultObject(nested.block, item, outputItem) : item;
-      });
+      result[nested.typeName] = resultItems(nested.block, plannedItems, outputItems);
     } else {
       result[nested.typeName] = containsUnknown(plannedItems) || plannedItems === undefined ? (outputItems ?? []) : plannedItems;
     }
+  }
+  return result;
+}
+
+function resultItems(block: TfBlock, plannedItems: CtyValue[], outputItems: CtyValue[]): CtyValue[] {
+  return plannedItems.map((item, index) => {
+    const outputItem = outputItems[index];
+    return isCtyObject(item) && isCtyObject(outputItem) ? resultObject(block, item, outputItem) : item;
+  });
+}
+
+/**
+ * The outputs of an in-place update, with every input the plan kept unset
+ * (null before, null planned: a value the core adopts without recording, such
+ * as the default size of an imported VM) still unset, as planned.
+ */
+export function withUnrecordedInputsKept(block: TfBlock, prior: CtyObject, planned: CtyObject, outputs: CtyObject): CtyObject {
+  const result: CtyObject = { ...outputs };
+  for (const attribute of block.attributes) {
+    if (attribute.optional !== true || attribute.computed !== true) continue;
+    if ((prior[attribute.name] ?? null) === null && (planned[attribute.name] ?? null) === null) result[attribute.name] = null;
   }
   return result;
 }
@@ -153,4 +186,56 @@ export function normalizeNestedBlocks(value: CtyObject, block: TfBlock): CtyObje
     }
   }
   return result;
+}
+
+/**
+ * A state object written by an older schema version, completed: every null
+ * attribute takes the value `recorded` has for it (what this version records
+ * for the same inputs), inside blocks and nested attributes item by item; a
+ * computed-only attribute still null takes its type's empty value, so no
+ * attribute is left null that this version always fills.
+ */
+export function completeOldState(block: TfBlock, state: CtyObject, recorded: CtyObject): CtyObject {
+  const result: CtyObject = { ...state };
+  for (const attribute of block.attributes) {
+    const current = state[attribute.name] ?? null;
+    const nestedBlock = nestedAttributeBlock(attribute);
+    if (current === null) {
+      const fromRecorded = recorded[attribute.name] ?? null;
+      const outputOnly = attribute.computed === true && attribute.optional !== true && attribute.required !== true;
+      result[attribute.name] = fromRecorded !== null ? fromRecorded : outputOnly ? emptyValue(attribute.type) : null;
+    } else if (nestedBlock !== undefined && Array.isArray(current)) {
+      result[attribute.name] = completeItems(nestedBlock, current, recorded[attribute.name]);
+    }
+  }
+  for (const nested of block.blockTypes) {
+    const items = state[nested.typeName];
+    if (Array.isArray(items)) result[nested.typeName] = completeItems(nested.block, items, recorded[nested.typeName]);
+  }
+  return result;
+}
+
+function completeItems(block: TfBlock, items: CtyValue[], recordedItems: CtyValue | undefined): CtyValue[] {
+  return items.map((item, index) => {
+    if (!isCtyObject(item)) return item;
+    const recordedItem = Array.isArray(recordedItems) && recordedItems.length === items.length ? recordedItems[index] : undefined;
+    return completeOldState(block, item, isCtyObject(recordedItem) ? recordedItem : {});
+  });
+}
+
+/** The empty value of a type: "", 0, false, an empty collection; null for objects and dynamic values. */
+function emptyValue(type: CtyType): CtyValue {
+  if (type === 'string') return '';
+  if (type === 'number') return 0;
+  if (type === 'bool') return false;
+  if (type === 'dynamic') return null;
+  switch (type[0]) {
+    case 'list':
+    case 'set':
+      return [];
+    case 'map':
+      return {};
+    default:
+      return null;
+  }
 }

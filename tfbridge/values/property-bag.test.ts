@@ -2,7 +2,7 @@ import { UNKNOWN as SENTINEL } from '../../provider/resources/unknown';
 import { CtyDynamic, UNKNOWN } from '../cty/cty-value';
 import type { FieldNames } from '../schema/name-map';
 import type { TfBlock } from '../schema/tf-schema';
-import { fromPropertyBag, toPropertyBag } from './property-bag';
+import { aliasConflicts, aliasesInUse, fromPropertyBag, toPropertyBag } from './property-bag';
 
 const block: TfBlock = {
   attributes: [
@@ -65,5 +65,44 @@ describe('converting between Terraform objects and core property bags', () => {
   test('round-trips a bag through a Terraform object', () => {
     const bag = { vmId: 'x', labels: { a: 'b' }, files: [{ source: 's', fileMode: '0644' }], anything: { k: [1, 'two'] } };
     expect(toPropertyBag(fromPropertyBag(bag, block, names), block, names)).toEqual(bag);
+  });
+});
+
+describe('a property with two Terraform spellings (an alias)', () => {
+  const fileBlock: TfBlock = { attributes: [{ name: 'source', type: 'string', optional: true }, { name: 'sha', type: 'string', computed: true }], blockTypes: [] };
+  const aliased: TfBlock = {
+    attributes: [
+      { name: 'files', type: ['list', ['object', { source: 'string', sha: 'string' }]], optional: true, nestedType: { nesting: 'LIST', attributes: fileBlock.attributes } },
+      { name: 'vms', type: ['list', ['object', { vm_id: 'string', id: 'string' }]], computed: true },
+    ],
+    blockTypes: [{ typeName: 'file', nesting: 'LIST', block: fileBlock }],
+  };
+  const fileNames: FieldNames = { source: { property: 'source' }, sha: { property: 'sha256' } };
+  const aliasNames: FieldNames = {
+    file: { property: 'files', attributes: fileNames },
+    files: { property: 'files', attributes: fileNames, aliasOf: 'file' },
+    vms: { property: 'vms', attributes: { vm_id: { property: 'vmId' }, id: { property: 'vmId', aliasOf: 'vm_id' } } },
+  };
+
+  test('either spelling becomes the one core property', () => {
+    const viaAlias = toPropertyBag({ files: [{ source: 'a', sha: null }], file: [], vms: null }, aliased, aliasNames);
+    const viaBlocks = toPropertyBag({ files: null, file: [{ source: 'a', sha: null }], vms: null }, aliased, aliasNames);
+    expect(viaAlias).toEqual({ files: [{ source: 'a' }] });
+    expect(viaBlocks).toEqual(viaAlias);
+  });
+
+  test('the core value goes back in the spelling in use, the other one left empty', () => {
+    const bag = { files: [{ source: 'a', sha256: 'h' }], vms: [{ vmId: 'v' }] };
+    const inUse = aliasesInUse({ files: [{ source: 'a', sha: null }], file: [] }, aliasNames);
+    expect([...inUse]).toEqual(['files']);
+    expect(fromPropertyBag(bag, aliased, aliasNames, undefined, inUse)).toEqual({ files: [{ source: 'a', sha: 'h' }], file: [], vms: [{ vm_id: 'v', id: 'v' }] });
+    expect(fromPropertyBag(bag, aliased, aliasNames)).toEqual({ files: null, file: [{ source: 'a', sha: 'h' }], vms: [{ vm_id: 'v', id: 'v' }] });
+  });
+
+  test('setting both spellings is a conflict; one of them, an empty block list or an unknown alias is not', () => {
+    expect(aliasConflicts({ files: [{ source: 'a', sha: null }], file: [{ source: 'b', sha: null }] }, aliased, aliasNames)).toEqual([{ alias: 'files', primary: 'file', primaryIsBlock: true }]);
+    expect(aliasConflicts({ files: [], file: [{ source: 'b', sha: null }] }, aliased, aliasNames)).toHaveLength(1);
+    expect(aliasConflicts({ files: [{ source: 'a', sha: null }], file: [] }, aliased, aliasNames)).toEqual([]);
+    expect(aliasConflicts({ files: UNKNOWN, file: [{ source: 'b', sha: null }] }, aliased, aliasNames)).toEqual([]);
   });
 });

@@ -78,18 +78,70 @@ export function toJson(value: CtyValue, type: CtyType, names: FieldNames | undef
   return value;
 }
 
-/** A property bag from the core as a Terraform object of `block`: every attribute present, blocks as lists. */
-export function fromPropertyBag(bag: PropertyBag, block: TfBlock, names: FieldNames, id?: { attribute: string; value: string }): CtyObject {
+/**
+ * The input aliases (second spellings, `files` for `file` blocks) that a
+ * Terraform object of `block` uses: those set (not null) in it.
+ */
+export function aliasesInUse(value: CtyObject | null | undefined, names: FieldNames): Set<string> {
+  const inUse = new Set<string>();
+  if (value === null || value === undefined) return inUse;
+  for (const [terraformName, field] of Object.entries(names)) {
+    if (field.aliasOf !== undefined && (value[terraformName] ?? null) !== null) inUse.add(terraformName);
+  }
+  return inUse;
+}
+
+/** A property set in two spellings at once: the alias and the primary name it stands for. */
+export interface AliasConflict {
+  alias: string;
+  primary: string;
+  /** Whether the primary spelling is a nested block (`file { }`). */
+  primaryIsBlock: boolean;
+}
+
+/** Properties that a configuration sets through both of their spellings (known values only: Terraform validates again once they are). */
+export function aliasConflicts(config: CtyObject, block: TfBlock, names: FieldNames): AliasConflict[] {
+  const conflicts: AliasConflict[] = [];
+  for (const [alias, field] of Object.entries(names)) {
+    if (field.aliasOf === undefined) continue;
+    const aliasValue = config[alias] ?? null;
+    const primaryValue = config[field.aliasOf] ?? null;
+    const primaryIsBlock = block.blockTypes.some((nested) => nested.typeName === field.aliasOf);
+    const primarySet = primaryIsBlock ? Array.isArray(primaryValue) && primaryValue.length > 0 : primaryValue !== null && !(primaryValue instanceof CtyUnknown);
+    if (aliasValue !== null && !(aliasValue instanceof CtyUnknown) && primarySet) conflicts.push({ alias, primary: field.aliasOf, primaryIsBlock });
+  }
+  return conflicts;
+}
+
+/**
+ * A property bag from the core as a Terraform object of `block`: every
+ * attribute present, blocks as lists. A property with an input alias is
+ * written in the spelling `aliasesInUse` names (the other one left empty).
+ */
+export function fromPropertyBag(
+  bag: PropertyBag,
+  block: TfBlock,
+  names: FieldNames,
+  id?: { attribute: string; value: string },
+  inUse: ReadonlySet<string> = new Set(),
+): CtyObject {
   const result: CtyObject = {};
+  const spelledElsewhere = (terraformName: string): boolean => {
+    const field = names[terraformName];
+    if (field?.aliasOf !== undefined) return !inUse.has(terraformName);
+    return [...inUse].some((alias) => names[alias]?.aliasOf === terraformName);
+  };
   for (const attribute of block.attributes) {
     if (id !== undefined && attribute.name === id.attribute) {
       result[attribute.name] = id.value;
       continue;
     }
-    result[attribute.name] = fromJson(bag[propertyOf(names, attribute.name)], attribute.type, names[attribute.name]?.attributes);
+    // An alias of an output (computed only) repeats the value; an input alias is one spelling or the other.
+    const outputOnly = attribute.computed === true && attribute.optional !== true && attribute.required !== true;
+    result[attribute.name] = !outputOnly && spelledElsewhere(attribute.name) ? null : fromJson(bag[propertyOf(names, attribute.name)], attribute.type, names[attribute.name]?.attributes);
   }
   for (const nested of block.blockTypes) {
-    const raw = bag[propertyOf(names, nested.typeName)];
+    const raw = spelledElsewhere(nested.typeName) ? undefined : bag[propertyOf(names, nested.typeName)];
     const nestedNames = names[nested.typeName]?.attributes ?? {};
     const element = (item: JsonValue | undefined): CtyValue => {
       if (item === UNKNOWN_SENTINEL) return UNKNOWN;

@@ -158,13 +158,15 @@ export class ResourceProviderService {
   // ---- resources ---------------------------------------------------------
 
   async check(request: pb.CheckRequest): Promise<pb.CheckResponse> {
-    const lifecycle = lifecycleFor(typeOf(request.getType(), request.getUrn()));
+    const token = typeOf(request.getType(), request.getUrn());
+    const lifecycle = lifecycleFor(token);
     const response = new pb.CheckResponse();
     const news = this.unwrapOrFailures(request.getNews()?.toJavaScript());
     if ('failures' in news) return withFailures(response, news.failures);
     const olds = fromWire(request.getOlds()?.toJavaScript()).bag;
     const result = await lifecycle.check(news.bag, Object.keys(olds).length === 0 ? undefined : olds);
-    response.setInputs(toStruct(toWire(result.inputs, news.secretKeys)));
+    // Check fills derived values (a file's hash): an input holding one is as secret as the output.
+    response.setInputs(toStruct(toWire(result.inputs, new Set([...news.secretKeys, ...secretOutputsOf(resourceSpec(token))]))));
     return withFailures(response, result.failures.map((failure) => ({ property: failure.property, reason: this.redact(failure.reason) })));
   }
 

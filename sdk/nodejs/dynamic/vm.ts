@@ -13,6 +13,8 @@ export type { VmArgs };
  *
  * Sizes, image and `from_commit` force a new VM, except a larger `fs_size_mib`, which grows the disk in place. Labels and `desired_state` change in place.
  *
+ * Unset sizes take the Vers API's defaults: 1 vCPU, 512 MiB of memory and a 1024 MiB disk. The earlier Go provider (hdresearch/vers-tf) defaulted to 1 vCPU, 2048 MiB and 4096 MiB; a configuration written for it that relied on those defaults gets a smaller VM here unless it sets `mem_size_mib = 2048` and `fs_size_mib = 4096`.
+ *
  * Dynamic resource: the provider runs inside the Pulumi program (type `pulumi-nodejs:dynamic/vers:Vm`); no plugin needs installing. Configuration comes from the stack's `vers:*` config, then VERS_* environment variables, when each operation runs.
  */
 export class Vm extends pulumi.dynamic.Resource {

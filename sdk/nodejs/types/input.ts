@@ -49,6 +49,18 @@ export interface VmSummaryArgs {
    * Id of the API key that created the VM.
    */
   ownerId: pulumi.Input<string>;
+  /**
+   * The VM's private IPv6 address inside the account network.
+   */
+  ip: pulumi.Input<string>;
+  /**
+   * Host name that selects this VM on the SSH-over-TLS gateway (the TLS SNI): `{vm_id}.{vm_domain}`, as the VM resources report it. Connect with TLS to `ssh_host` port 443 (or to the provider's `ssh_gateway`), then speak SSH as `root`.
+   */
+  sshHost: pulumi.Input<string>;
+  /**
+   * The commit this VM was restored or branched from; empty for a root VM.
+   */
+  parentCommitId: pulumi.Input<string>;
 }
 
 /**

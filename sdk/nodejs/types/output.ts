@@ -23,7 +23,7 @@ export interface ProvisionFile {
    */
   mode?: string;
   /**
-   * SHA-256 (hex) of the file's contents, computed by the provider from `source` or `content`.
+   * SHA-256 (hex) of the file's contents, computed by the provider from `source` or `content`. Marked sensitive (secret in Pulumi): the hash of a short secret `content`, such as a token, is enough to guess it, and Terraform cannot tell which contents are sensitive, so every file's hash is hidden in plans and output.
    */
   sha256?: string;
 }
@@ -52,6 +52,18 @@ export interface VmSummary {
    * Id of the API key that created the VM.
    */
   ownerId: string;
+  /**
+   * The VM's private IPv6 address inside the account network.
+   */
+  ip: string;
+  /**
+   * Host name that selects this VM on the SSH-over-TLS gateway (the TLS SNI): `{vm_id}.{vm_domain}`, as the VM resources report it. Connect with TLS to `ssh_host` port 443 (or to the provider's `ssh_gateway`), then speak SSH as `root`.
+   */
+  sshHost: string;
+  /**
+   * The commit this VM was restored or branched from; empty for a root VM.
+   */
+  parentCommitId: string;
 }
 
 /**

@@ -13,6 +13,7 @@ import { TerraformWorkspace, realProvider, type TerraformResult } from './terraf
 
 export interface StateInstance {
   index_key?: number | string;
+  schema_version?: number;
   attributes: Record<string, unknown>;
   sensitive_attributes: unknown[];
   status?: string;
