@@ -67,7 +67,7 @@ export class Provision extends pulumi.dynamic.Resource {
       props['timeout'] = (args ? args.timeout : undefined) ?? "10m";
     }
     props['sshHostKey'] = undefined;
-    opts = pulumi.mergeOptions(opts, { replaceOnChanges: ['vmId'] });
+    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ['environment'], replaceOnChanges: ['vmId'] });
     super(dynamicProviderFor('vers:index:Provision'), name, props, opts, 'vers', 'Provision');
   }
 }
