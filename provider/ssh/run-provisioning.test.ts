@@ -230,6 +230,14 @@ describe('provisioning over one SSH-over-TLS connection', () => {
       }
     });
 
+    test('the temporary file a dropped connection left is removed by the next upload to the same path, and only that one', async () => {
+      mkdirSync(inVm('/srv/stale'), { recursive: true });
+      writeFileSync(inVm('/srv/stale/.app.conf.vers-upload-0123456789ab'), 'half an upload');
+      writeFileSync(inVm('/srv/stale/.other.conf.vers-upload-0123456789ab'), 'another file\'s');
+      await uploadFile(connection, { destination: '/srv/stale/app.conf', content: 'whole\n' });
+      expect(readdirSync(inVm('/srv/stale')).sort()).toEqual(['.other.conf.vers-upload-0123456789ab', 'app.conf']);
+    });
+
     test('a replaced file takes the new mode and keeps nothing of the old contents', async () => {
       writeFileSync(inVm('/srv/replaced.txt'), 'a much longer original text than the new one\n');
       await uploadFile(connection, { destination: '/srv/replaced.txt', content: 'short\n', mode: '0600' });

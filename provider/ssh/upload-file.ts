@@ -120,8 +120,9 @@ export async function uploadFile(connection: SshConnection, file: UploadFileSpec
     throw new CancelledError(what, { operation: 'upload', resource: connection.serverName });
   }
   if (outcome !== 'written') {
+    // A dead connection can neither tell nor clean up: the next upload to this path removes the temporary file.
     const full = connection.closed ? false : await diskIsFull(sftp, destination.path);
-    await withinGrace(async () => removeQuietly(sftp, temporary));
+    if (!connection.closed) await withinGrace(async () => removeQuietly(sftp, temporary));
     const space = full ? await freeSpaceOf(sftp, posix.dirname(destination.path)) : undefined;
     if (space !== undefined) throw diskFull(destination.path, sizeBytes, space);
     const { error } = outcome;
@@ -130,7 +131,7 @@ export async function uploadFile(connection: SshConnection, file: UploadFileSpec
   try {
     await renameOver(sftp, temporary, destination.path);
   } catch (error) {
-    await withinGrace(async () => removeQuietly(sftp, temporary));
+    if (!connection.closed) await withinGrace(async () => removeQuietly(sftp, temporary));
     throw error;
   }
 }
