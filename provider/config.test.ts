@@ -177,3 +177,45 @@ describe('boot timeout', () => {
     expect(() => resolveProviderConfig({ bootTimeout: 'soon' }, {})).toThrow(/boot_timeout must be a positive duration/);
   });
 });
+
+describe('transport safety', () => {
+  test.each(['http://api.example.com', 'http://10.0.0.5:8080/api/v1', 'http://vers.internal'])('the API key is not sent over plain http to %s: a ConfigError naming base_url and the way out', (baseUrl) => {
+    const error = configError(() => resolveProviderConfig({ baseUrl }, {}));
+    expect(error.option).toBe('base_url');
+    expect(error.message).toMatch(/plain http/);
+    expect(error.message).toMatch(/allow_insecure_http/);
+  });
+
+  test.each(['http://127.0.0.1:8080', 'http://127.8.9.10', 'http://localhost:9000', 'http://[::1]:9000'])('plain http to the loopback address %s is fine and gives no warning', (baseUrl) => {
+    expect(resolveProviderConfig({ baseUrl }, {}).warnings).toEqual([]);
+  });
+
+  test('allow_insecure_http (or VERS_ALLOW_INSECURE_HTTP) accepts plain http, with a warning that the key travels unencrypted', () => {
+    for (const config of [resolveProviderConfig({ baseUrl: 'http://api.example.com', allowInsecureHttp: true }, {}), resolveProviderConfig({ baseUrl: 'http://api.example.com' }, { VERS_ALLOW_INSECURE_HTTP: 'true' })]) {
+      expect(config.baseUrl).toBe('http://api.example.com/api/v1');
+      expect(config.warnings).toEqual([{ option: 'allow_insecure_http', message: expect.stringMatching(/API key .*unencrypted.*http:\/\/api\.example\.com/) }]);
+    }
+  });
+
+  test('https needs no setting and gives no warning', () => {
+    expect(resolveProviderConfig({ baseUrl: 'https://api.example.com' }, {}).warnings).toEqual([]);
+  });
+
+  test('insecure_skip_tls_verify gives a warning', () => {
+    expect(resolveProviderConfig({ insecureSkipTlsVerify: true }, {}).warnings).toEqual([{ option: 'insecure_skip_tls_verify', message: expect.stringMatching(/insecure_skip_tls_verify.*not verified/) }]);
+    expect(resolveProviderConfig({}, { VERS_INSECURE_SKIP_TLS_VERIFY: '1' }).warnings).toHaveLength(1);
+  });
+});
+
+describe('boot timeout range', () => {
+  test.each(['0s', '0.5s', '25h', '999999h'])('boot_timeout %s is refused in user units', (bootTimeout) => {
+    const error = configError(() => resolveProviderConfig({ bootTimeout }, {}));
+    expect(error.option).toBe('boot_timeout');
+    expect(error.message).toMatch(/boot_timeout must be between 1s and 24h/);
+  });
+
+  test('the bounds themselves are accepted', () => {
+    expect(resolveProviderConfig({ bootTimeout: '1s' }, {}).bootTimeoutMs).toBe(1000);
+    expect(resolveProviderConfig({ bootTimeout: '24h' }, {}).bootTimeoutMs).toBe(86_400_000);
+  });
+});

@@ -4,7 +4,9 @@ import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { ConfigError } from './errors';
 import { stripUrlCredentials } from './client/strip-url-credentials';
-import { parseDuration } from './util/duration';
+import { API_KEY_PATTERN, SecretRedactor } from './redaction';
+import { durationRangeOf, loadPackageSchema } from './schema/package-schema';
+import { durationRangeFailure, parseDuration } from './util/duration';
 
 /**
  * Provider configuration: what users set on the Pulumi provider / Terraform
@@ -27,6 +29,8 @@ export interface ProviderConfigInput {
   tlsCaFile?: string;
   /** Skip TLS certificate verification. Default false. Env: VERS_INSECURE_SKIP_TLS_VERIFY. */
   insecureSkipTlsVerify?: boolean;
+  /** Allow a plain `http` base_url to a host other than this machine (the API key then travels unencrypted). Default false. Env: VERS_ALLOW_INSECURE_HTTP. */
+  allowInsecureHttp?: boolean;
   /** Wait for a VM to boot, as a duration (`90s`, `10m`). Default `5m`. Env: VERS_BOOT_TIMEOUT. */
   bootTimeout?: string;
 }
@@ -50,14 +54,22 @@ export interface ResolvedProviderConfig {
   /** Contents of `tlsCaFile` (PEM), read once. */
   readonly tlsCaPem: string | undefined;
   readonly insecureSkipTlsVerify: boolean;
+  readonly allowInsecureHttp: boolean;
   /** Limit for waiting on a VM to boot, ms. */
   readonly bootTimeoutMs: number;
+  /** What the settings put at risk, for the engine to show as warnings (Terraform diagnostics, Pulumi log warnings). */
+  readonly warnings: readonly ConfigWarning[];
+}
+
+export interface ConfigWarning {
+  /** The setting in snake_case, as users write it (`insecure_skip_tls_verify`). */
+  option: string;
+  message: string;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.vers.sh/api/v1';
 const API_PREFIX = '/api/v1';
-const API_KEY_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}[0-9a-fA-F]{64}$/;
-const INPUT_KEYS: ReadonlySet<string> = new Set(['apiKey', 'baseUrl', 'vmDomain', 'sshGateway', 'tlsCaFile', 'insecureSkipTlsVerify', 'bootTimeout']);
+const INPUT_KEYS: ReadonlySet<string> = new Set(['apiKey', 'baseUrl', 'vmDomain', 'sshGateway', 'tlsCaFile', 'insecureSkipTlsVerify', 'allowInsecureHttp', 'bootTimeout']);
 export const DEFAULT_BOOT_TIMEOUT = '5m';
 
 export function resolveProviderConfig(input: ProviderConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ResolvedProviderConfig {
@@ -71,8 +83,38 @@ export function resolveProviderConfig(input: ProviderConfigInput = {}, env: Node
   const tlsCaFile = pick(input.tlsCaFile, env.VERS_CA_FILE, 'tls_ca_file');
   const tlsCaPem = tlsCaFile === undefined ? undefined : readCaFile(tlsCaFile);
   const insecureSkipTlsVerify = resolveBoolean(input.insecureSkipTlsVerify, env.VERS_INSECURE_SKIP_TLS_VERIFY, 'insecure_skip_tls_verify');
-  const bootTimeoutMs = resolveDuration(pick(input.bootTimeout, env.VERS_BOOT_TIMEOUT, 'boot_timeout') ?? DEFAULT_BOOT_TIMEOUT, 'boot_timeout');
-  return { apiKey, baseUrl, apiOrigin, vmDomain, sshGateway, tlsCaFile, tlsCaPem, insecureSkipTlsVerify, bootTimeoutMs };
+  const allowInsecureHttp = resolveBoolean(input.allowInsecureHttp, env.VERS_ALLOW_INSECURE_HTTP, 'allow_insecure_http');
+  const bootTimeoutMs = resolveDuration(pick(input.bootTimeout, env.VERS_BOOT_TIMEOUT, 'boot_timeout') ?? DEFAULT_BOOT_TIMEOUT, 'boot_timeout', 'bootTimeout');
+  const warnings: ConfigWarning[] = [];
+  if (apiOrigin.startsWith('http:') && !isLoopbackHost(apiHost)) {
+    if (!allowInsecureHttp) {
+      throw new ConfigError(
+        'base_url',
+        `base_url ${apiOrigin} uses plain http to ${apiHost}, which is not this machine: the API key would travel unencrypted. ` +
+          'Use https, or set allow_insecure_http = true (VERS_ALLOW_INSECURE_HTTP=true) to accept that',
+      );
+    }
+    warnings.push({
+      option: 'allow_insecure_http',
+      message: `the API key is sent unencrypted to ${apiOrigin} (plain http, allowed by allow_insecure_http): anyone on the network path can read it; use https unless that network is trusted`,
+    });
+  }
+  if (insecureSkipTlsVerify) {
+    warnings.push({
+      option: 'insecure_skip_tls_verify',
+      message: 'insecure_skip_tls_verify is set: the TLS certificates of the API and the SSH gateway are not verified, so anyone on the network path can impersonate Vers and read the API key; use it only for debugging',
+    });
+  }
+  return { apiKey, baseUrl, apiOrigin, vmDomain, sshGateway, tlsCaFile, tlsCaPem, insecureSkipTlsVerify, allowInsecureHttp, bootTimeoutMs, warnings };
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1: traffic that never leaves this machine. */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+  return false;
 }
 
 /** The API key, or a ConfigError telling the user how to set one. */
@@ -103,28 +145,14 @@ export function trustedCertificates(config: Pick<ResolvedProviderConfig, 'tlsCaP
   return config.tlsCaPem === undefined ? undefined : [...rootCertificates, config.tlsCaPem];
 }
 
-const REDACTED = '[REDACTED]';
-
 /**
- * Replace every configured secret in `text` (the API key, its 64-hex secret
- * half), any bearer token, any PEM private key block and URL credentials.
- * Used by loggers and error messages.
+ * `text` without the configured API key (and its secret half), bearer
+ * tokens, PEM private keys and URL credentials: `SecretRedactor.redact` for
+ * callers that know only the configuration.
  */
 export function redact(text: string, secrets: Pick<ResolvedProviderConfig, 'apiKey'> | ReadonlyArray<string | undefined> = []): string {
-  const list: string[] = [];
   const given = Array.isArray(secrets) ? secrets : [(secrets as Pick<ResolvedProviderConfig, 'apiKey'>).apiKey];
-  for (const secret of given) {
-    if (secret === undefined || secret.length < 8) continue;
-    list.push(secret);
-    // The secret half alone identifies the key too.
-    if (API_KEY_PATTERN.test(secret)) list.push(secret.slice(36));
-  }
-  let out = text;
-  for (const secret of list.sort((a, b) => b.length - a.length)) out = out.split(secret).join(REDACTED);
-  // Real tokens are long; "bearer token" in a server message must survive.
-  out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi, `$1${REDACTED}`);
-  out = out.replace(/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, `${REDACTED} private key`);
-  return stripUrlCredentials(out);
+  return new SecretRedactor(given).redact(text);
 }
 
 function pick(value: string | undefined, envValue: string | undefined, option: string): string | undefined {
@@ -230,12 +258,16 @@ function resolveBoolean(value: boolean | undefined, envValue: string | undefined
   throw new ConfigError(option, `VERS_${option.toUpperCase()} must be true or false, got ${JSON.stringify(envValue)}`);
 }
 
-function resolveDuration(text: string, option: string): number {
+/** A duration setting, within the range schema.json gives its config variable `variable`. */
+function resolveDuration(text: string, option: string, variable: string): number {
+  let ms: number;
   try {
-    const ms = parseDuration(text);
-    if (ms > 0) return ms;
+    ms = parseDuration(text);
   } catch {
-    // Reported below with the option's name.
+    throw new ConfigError(option, `${option} must be a positive duration such as 90s, 10m or 1h30m, not ${JSON.stringify(text)}`);
   }
-  throw new ConfigError(option, `${option} must be a positive duration such as 90s, 10m or 1h30m, not ${JSON.stringify(text)}`);
+  const range = durationRangeOf(loadPackageSchema().config.variables[variable]);
+  const outOfRange = range === undefined ? undefined : durationRangeFailure(text, range);
+  if (outOfRange !== undefined) throw new ConfigError(option, `${option} ${outOfRange}, not ${JSON.stringify(text)}`);
+  return ms;
 }

@@ -30,7 +30,7 @@ describe('the error hierarchy', () => {
       [new TimeoutError('boot', 5000, 'still booting'), 'TIMEOUT'],
       [new SshError('handshake failed'), 'SSH_FAILED'],
       [new HostKeyMismatchError('h', 'SHA256:a', 'SHA256:b'), 'HOST_KEY_MISMATCH'],
-      [new CommandFailedError('false', 1, ''), 'COMMAND_FAILED'],
+      [new CommandFailedError('commands[0]', 1, ''), 'COMMAND_FAILED'],
       [new CancelledError('create'), 'CANCELLED'],
       [new PartialCreateError('vm-1', { vmId: 'vm-1' }, new Error('boot failed')), 'PARTIAL_CREATE'],
     ];
@@ -70,11 +70,11 @@ describe('the error hierarchy', () => {
     expect(error.limitMs).toBe(120_000);
   });
 
-  test('CommandFailedError shows the command, exit code and stderr tail', () => {
-    const error = new CommandFailedError('apt-get install nope', 100, 'E: Unable to locate package nope\n');
-    expect(error.message).toContain('"apt-get install nope" exited with code 100');
+  test('CommandFailedError names the command by position, with exit code and stderr tail', () => {
+    const error = new CommandFailedError('commands[2]', 100, 'E: Unable to locate package nope\n');
+    expect(error.message).toContain('commands[2] exited with code 100');
     expect(error.message).toContain('E: Unable to locate package nope');
-    expect(new CommandFailedError('sleep 100', null, '', { signal: 'KILL' }).message).toContain('killed by signal KILL');
+    expect(new CommandFailedError('commands[0]', null, '', { signal: 'KILL' }).message).toContain('killed by signal KILL');
   });
 
   test('HostKeyMismatchError says expected and seen', () => {

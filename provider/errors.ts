@@ -163,6 +163,21 @@ export class SshError extends ProviderError {
   }
 }
 
+/** Thrown when a file does not fit on the VM's disk (ENOSPC): the upload left nothing behind. */
+export class DiskFullError extends SshError {
+  constructor(
+    /** The file in the VM that was to be written. */
+    readonly destination: string,
+    readonly sizeBytes: number,
+    /** Free space of the filesystem holding the destination, as the VM reported it. */
+    readonly freeBytes: number,
+    message: string,
+    options: ProviderErrorOptions = {},
+  ) {
+    super(message, options, 'DISK_FULL');
+  }
+}
+
 /** Thrown when the VM's SSH host key differs from the one recorded earlier. */
 export class HostKeyMismatchError extends SshError {
   readonly expected: string;
@@ -171,8 +186,10 @@ export class HostKeyMismatchError extends SshError {
   constructor(host: string, expected: string, seen: string, options: ProviderErrorOptions = {}) {
     super(
       `SSH host key of ${host} changed: expected ${expected}, server presented ${seen}. ` +
-        'The VM may have been replaced, or the connection intercepted; refusing to connect. ' +
-        'If the VM was recreated on purpose, refresh or replace the resource to record the new key.',
+        'Either this is not the VM that was provisioned (replaced behind the configuration) or the connection is intercepted; refusing to connect. ' +
+        'Refreshing does not help: the recorded key stays with the provisioning resource. A new VM (a new vm_id) is provisioned without a recorded key. ' +
+        "To accept this VM's new key on purpose, forget the recorded one and apply again: " +
+        'Terraform `terraform state rm <address of the vers_provision>`, Pulumi `pulumi state delete <urn of the Provision>`.',
       options,
       'HOST_KEY_MISMATCH',
     );
@@ -181,20 +198,26 @@ export class HostKeyMismatchError extends SshError {
   }
 }
 
-/** Thrown when a command run over SSH exits non-zero (or is killed by a signal). */
+/**
+ * Thrown when a command run over SSH exits non-zero (or is killed by a
+ * signal). It names the command by position, never by its text: a secret
+ * interpolated into a command is not known to be one (Terraform sends no
+ * sensitivity to providers).
+ */
 export class CommandFailedError extends ProviderError {
-  readonly command: string;
+  /** Which command, e.g. `commands[1]`. */
+  readonly commandName: string;
   /** Exit status, or null when a signal ended the command. */
   readonly exitCode: number | null;
   readonly signal?: string;
-  /** The last lines of the command's stderr (bounded). */
+  /** The last lines of the command's stderr (bounded, secrets blanked). */
   readonly stderrTail: string;
 
-  constructor(command: string, exitCode: number | null, stderrTail: string, options: ProviderErrorOptions & { signal?: string } = {}) {
+  constructor(commandName: string, exitCode: number | null, stderrTail: string, options: ProviderErrorOptions & { signal?: string } = {}) {
     const how = exitCode === null ? `was killed by signal ${options.signal ?? 'unknown'}` : `exited with code ${exitCode}`;
     const tail = stderrTail.trim() === '' ? ' (no stderr output)' : `; last lines of stderr:\n${stderrTail.replace(/\s+$/, '')}`;
-    super('COMMAND_FAILED', `command ${JSON.stringify(truncate(command, 200))} ${how}${tail}`, options);
-    this.command = command;
+    super('COMMAND_FAILED', `${commandName} ${how}${tail}`, options);
+    this.commandName = commandName;
     this.exitCode = exitCode;
     if (options.signal !== undefined) this.signal = options.signal;
     this.stderrTail = stderrTail;

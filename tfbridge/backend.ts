@@ -13,6 +13,12 @@ export interface BridgeBackend {
   dataSource(token: string): FunctionLifecycle | undefined;
   /** Local validation of the provider block (camelCase bag); never calls the API. */
   checkProviderConfig(config: PropertyBag): Promise<CheckFailure[]>;
-  /** The configured provider handed to every lifecycle call as `ctx.provider`. */
-  configureProvider(config: PropertyBag, logger: Logger): Promise<unknown>;
+  /** The configured provider handed to every lifecycle call as `ctx.provider`, with what its settings put at risk. */
+  configureProvider(config: PropertyBag, logger: Logger): Promise<ConfiguredProvider>;
+}
+
+export interface ConfiguredProvider {
+  provider: unknown;
+  /** Shown as warning diagnostics (e.g. TLS verification off), one per setting. */
+  warnings: ReadonlyArray<{ option: string; message: string }>;
 }

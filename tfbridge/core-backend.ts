@@ -31,6 +31,9 @@ export function coreBackend(env: NodeJS.ProcessEnv = process.env): BridgeBackend
     // The bag holds exactly the provider block's attributes, so it is a ProviderConfigInput.
     checkProviderConfig: async (config) => loadProviderModule().checkProviderConfig(config as ProviderConfigInput, env),
     // The client's per-request debug lines (method, path, status, request id) go to the provider log.
-    configureProvider: async (config, logger) => loadProviderModule().configureProvider(config as ProviderConfigInput, env, { logger }),
+    configureProvider: async (config, logger) => {
+      const provider = loadProviderModule().configureProvider(config as ProviderConfigInput, env, { logger });
+      return { provider, warnings: provider.config.warnings };
+    },
   };
 }

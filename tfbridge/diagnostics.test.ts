@@ -1,7 +1,7 @@
 import { ApiError, PartialCreateError, ValidationError } from '../provider/errors';
 import { DiagnosticBuilder } from './diagnostics';
 import { CtyTypeError } from './errors';
-import { SecretRedactor } from './log/secret-redactor';
+import { SecretRedactor } from '../provider/redaction';
 import type { FieldNames } from './schema/name-map';
 
 const names: FieldNames = { base_url: { property: 'baseUrl' }, file: { property: 'files', attributes: { source: { property: 'source' } } } };
@@ -47,7 +47,7 @@ describe('diagnostics built from the core', () => {
   test('secrets are blanked out of summaries and details, including JSON-quoted multi-line ones', () => {
     const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n';
     const diagnostic = builder('tok-123456789', key).error(`token tok-123456789 refused`, `sent ${JSON.stringify(key)}`);
-    expect(diagnostic.summary).toBe('token (sensitive value) refused');
+    expect(diagnostic.summary).toBe('token [REDACTED] refused');
     expect(diagnostic.detail).not.toContain('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ');
   });
 });

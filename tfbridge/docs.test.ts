@@ -56,7 +56,8 @@ describe('make docs (tfbridge/docs.ts)', () => {
     expect(provision).toMatch(/- `commands` \(List of String\) /);
     expect(provision).toMatch(/### Read-Only\n\n- `id` \(String\) [^\n]*\n- `ssh_host_key` \(String\) /);
     expect(provision).toContain('<a id="nestedblock--file"></a>\n### Nested Schema for `file`\n\nRequired:\n\n- `destination` (String) ');
-    expect(provision).toMatch(/Optional:\n\n- `content` \(String\) [^\n]*\n- `mode` \(String\) .* Defaults to `"0644"`\.\n- `source` \(String\) /);
+    expect(provision).toMatch(/Optional:\n\n- `content` \(String, Sensitive\) [^\n]*\n- `mode` \(String\) .* Defaults to `"0644"`\.\n- `source` \(String\) /);
+    expect(provision).toMatch(/- `environment` \(Map of String, Sensitive\) /);
     expect(provision).toMatch(/Read-Only:\n\n- `sha256` \(String, Sensitive\) /);
     // The older spelling of the file blocks: a nested attribute with the same attributes and flags.
     expect(provision).toMatch(/- `files` \(Attributes List\) The same files as `file` blocks[^\n]*\(see \[below for nested schema\]\(#nestedatt--files\)\)\n/);

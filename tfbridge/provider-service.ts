@@ -146,9 +146,11 @@ export class ProviderService {
     }
     const bag = toPropertyBag(config, this.schema.provider.block, this.names.provider.attributes);
     try {
-      this.configured = { provider: await this.backend.configureProvider(bag, this.logger) };
+      const configured = await this.backend.configureProvider(bag, this.logger);
+      this.configured = { provider: configured.provider };
       this.logger.log('debug', `configured for Terraform ${request.terraform_version ?? '(unknown version)'}`);
-      return { diagnostics: [] };
+      // One summary per setting: Terraform folds warnings that share a summary into one.
+      return { diagnostics: configured.warnings.map((warning) => this.diagnostics.warning(`Insecure provider setting ${warning.option}`, `${warning.message}.`)) };
     } catch (error) {
       return { diagnostics: [this.diagnostics.fromError(error, 'configuring the provider', this.names.provider.attributes)] };
     }

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, ProviderError } from '../errors';
 import { info, providerOf } from '../provider';
+import { resourceSpec, secretValuesOf } from '../schema/package-schema';
 import { provisionVm, type UploadFileSpec } from '../ssh';
 import { parseDuration } from '../util/duration';
 import { checkResource, isKnown } from './check';
@@ -63,6 +64,38 @@ async function hashFiles(files: FileBag[]): Promise<CheckFailure[]> {
 }
 
 
+/**
+ * The kernel refuses to start a program whose environment holds one string
+ * over MAX_ARG_STRLEN (32 pages, 128 KiB, with its name, `=` and NUL), or
+ * whose arguments and environment together pass ARG_MAX (2 MiB by default);
+ * every command of the run would fail with E2BIG. 1 MiB in all leaves the
+ * other half to the VM's own environment and the programs' arguments.
+ */
+const MAX_ENVIRONMENT_VARIABLE_BYTES = 128 * 1024;
+const MAX_ENVIRONMENT_BYTES = 1024 * 1024;
+
+/** The size rules of `environment`, which JSON Schema cannot say (they are in bytes of name=value). */
+function environmentSizeFailures(environment: JsonValue | undefined): CheckFailure[] {
+  if (environment === null || typeof environment !== 'object' || Array.isArray(environment) || containsUnknown(environment)) return [];
+  const failures: CheckFailure[] = [];
+  let total = 0;
+  for (const [name, value] of Object.entries(environment)) {
+    if (typeof value !== 'string') continue;
+    const bytes = Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    total += bytes;
+    if (bytes > MAX_ENVIRONMENT_VARIABLE_BYTES) {
+      failures.push({
+        property: `environment[${JSON.stringify(name)}]`,
+        reason: 'must be at most 128 KiB with its name (the kernel refuses to start programs with a longer environment variable); pass larger values in a file',
+      });
+    }
+  }
+  if (failures.length === 0 && total > MAX_ENVIRONMENT_BYTES) {
+    failures.push({ property: 'environment', reason: 'must be at most 1 MiB in all, names included (the kernel limits what a program can be started with); pass larger values in files' });
+  }
+  return failures;
+}
+
 function uploadSpecs(files: JsonValue | undefined): UploadFileSpec[] {
   if (!Array.isArray(files)) return [];
   return files.map((item) => {
@@ -105,6 +138,8 @@ async function provision(inputs: PropertyBag, ctx: LifecycleContext, expectedHos
       commands: (inputs.commands as string[] | undefined) ?? [],
       environment: stringMap(inputs.environment),
       timeoutMs: parseDuration(inputs.timeout as string),
+      // What schema.json marks secret (environment values, file contents) is blanked from output and errors.
+      secrets: secretValuesOf(resourceSpec(TOKEN).inputProperties, inputs),
     },
     { logger: ctx.logger, signal: ctx.signal, ...(expectedHostKey ? { expectedHostKey } : {}) },
   );
@@ -125,6 +160,7 @@ export const provisionResource: ResourceLifecycle = {
         if (typeof command === 'string' && command.trim() === '') result.failures.push({ property: `commands[${index}]`, reason: 'must be a non-empty string' });
       });
     }
+    result.failures.push(...environmentSizeFailures(result.inputs.environment));
     if (result.failures.length === 0 && !isUnknown(result.inputs.files)) result.failures.push(...(await hashFiles(files)));
     return result;
   },

@@ -49,7 +49,7 @@ describe('inputs validated from schema.json', () => {
     ).toEqual([
       { property: 'files[1]', reason: 'must set exactly one of `source` and `content`' },
       { property: 'files[2]', reason: 'must set exactly one of `source` and `content`' },
-      { property: 'files[2].destination', reason: 'must be an absolute path (starting with /)' },
+      { property: 'files[2].destination', reason: 'must be an absolute path to a file (starting with /, not ending with /, /. or /.., without NUL characters)' },
     ]);
   });
 
@@ -65,5 +65,19 @@ describe('inputs validated from schema.json', () => {
 
   test('function inputs are validated too', () => {
     expect(validateInputs('vers:index:getCommit', {})).toEqual([{ property: 'commitId', reason: 'is required' }]);
+  });
+});
+
+describe('reserved label keys', () => {
+  const ID = '2b6f0cc9-04a5-4b43-9c6e-7e8f6c2b1a10';
+  test.each([
+    ['vers:index:Vm', {}],
+    ['vers:index:VmRestore', { commitId: ID }],
+    ['vers:index:VmBranch', { sourceVmId: ID }],
+  ])('%s refuses labels under vers.sh/, the request token included', (token, required) => {
+    expect(validateInputs(token, { ...required, labels: { 'vers.sh/request-token': 'x', 'vers.sh/other': 'y', team: 'ops' } })).toEqual([
+      { property: 'labels["vers.sh/request-token"]', reason: expect.stringMatching(/reserved/) },
+      { property: 'labels["vers.sh/other"]', reason: expect.stringMatching(/reserved/) },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CheckFailure, JsonValue, PropertyBag } from '../resources/types';
 import { isUnknown } from '../resources/unknown';
+import { durationRangeFailure, type DurationRange } from '../util/duration';
 import {
   isEnumType,
   loadPackageSchema,
@@ -14,11 +15,18 @@ import {
  * Input validation generated from schema.json: each resource's and
  * function's inputs become one JSON Schema (types, required inputs, enums and
  * the `language.jsonSchema` rules), compiled once with ajv. Errors come back
- * as CheckFailures that name the property path and the rule in words.
+ * as CheckFailures that name the property path and the rule in words: the
+ * property's `language.validationMessage`, or the `validationMessage` of the
+ * sub-schema that holds the rule (`items`, `additionalProperties` for map
+ * values, `propertyNames` for map keys). Two keywords are this project's:
+ * `durationRange` (`{minimum: "1s", maximum: "24h"}` on a duration string)
+ * and `validationMessage` (words, not a rule).
  */
 
 interface CompiledInputs {
   validate: ValidateFunction;
+  /** The JSON Schema compiled, to tell map keys from property names in error paths. */
+  root: JsonSchemaNode;
   /** Human rule text for a property path pattern (`files[].destination`) → message. */
   ruleTexts: Map<string, string>;
   /** Property paths (pattern form) that are computed by the provider and must not be set. */
@@ -27,6 +35,22 @@ interface CompiledInputs {
 
 const compiled = new Map<string, CompiledInputs>();
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+ajv.addKeyword({
+  keyword: 'durationRange',
+  type: 'string',
+  schemaType: 'object',
+  validate: (range: DurationRange, data: string) => durationRangeFailure(data, range) === undefined,
+});
+ajv.addKeyword({ keyword: 'validationMessage', schemaType: 'string' });
+
+/** The parts of a compiled JSON Schema that locate a value. */
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+  additionalProperties?: JsonSchemaNode | boolean;
+  validationMessage?: string;
+  durationRange?: DurationRange;
+}
 
 function jsonSchemaOf(
   schema: PackageSchema,
@@ -57,14 +81,17 @@ function jsonSchemaOf(
       additionalProperties: false,
     };
   }
+  // Rules for list items and map values sit beside the type's own, in `language.jsonSchema.items` / `.additionalProperties`.
+  const nested = (key: 'items' | 'additionalProperties'): Record<string, unknown> =>
+    typeof rules[key] === 'object' && rules[key] !== null ? (rules[key] as Record<string, unknown>) : {};
   switch (spec.type) {
     case 'array':
-      return { ...rules, type: 'array', items: jsonSchemaOf(schema, spec.items ?? {}, `${path}[]`, ruleTexts, readOnly) };
+      return { ...rules, type: 'array', items: { ...nested('items'), ...jsonSchemaOf(schema, spec.items ?? {}, `${path}[]`, ruleTexts, readOnly) } };
     case 'object':
       return {
         ...rules,
         type: 'object',
-        additionalProperties: jsonSchemaOf(schema, spec.additionalProperties ?? {}, `${path}{}`, ruleTexts, readOnly),
+        additionalProperties: { ...nested('additionalProperties'), ...jsonSchemaOf(schema, spec.additionalProperties ?? {}, `${path}{}`, ruleTexts, readOnly) },
       };
     case undefined:
       return rules;
@@ -86,8 +113,9 @@ function compile(token: string): CompiledInputs {
   for (const [name, spec] of Object.entries(inputs)) {
     properties[name] = jsonSchemaOf(schema, spec, name, ruleTexts, readOnly);
   }
-  const validate = ajv.compile({ type: 'object', properties, required, additionalProperties: false });
-  return { validate, ruleTexts, readOnly };
+  const root = { type: 'object', properties, required, additionalProperties: false };
+  const validate = ajv.compile(root);
+  return { validate, root: root as JsonSchemaNode, ruleTexts, readOnly };
 }
 
 function compiledFor(token: string): CompiledInputs {
@@ -99,16 +127,29 @@ function compiledFor(token: string): CompiledInputs {
   return entry;
 }
 
-/** `/files/1/source` → `files[1].source` */
-function displayPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').filter((part) => part !== '');
-  if (extra !== undefined) parts.push(extra);
+/**
+ * `/files/1/source` → `files[1].source`, `/environment/A` → `environment["A"]`:
+ * walking the schema tells a property name from a map key.
+ */
+function displayPath(root: JsonSchemaNode, instancePath: string, extra?: string, extraIsKey = false): string {
+  const parts = instancePath.split('/').filter((part) => part !== '').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = '';
-  for (const part of parts) {
-    const unescaped = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (/^[0-9]+$/.test(unescaped)) out += `[${unescaped}]`;
-    else out += out === '' ? unescaped : `.${unescaped}`;
-  }
+  let node: JsonSchemaNode | undefined = root;
+  const step = (part: string, isKey: boolean): void => {
+    // An object with named properties (even when `part` is not one of them) names properties; a map names keys.
+    if (!isKey && node?.properties !== undefined) {
+      out += out === '' ? part : `.${part}`;
+      node = node.properties[part];
+    } else if (!isKey && node?.items !== undefined && /^[0-9]+$/.test(part)) {
+      out += `[${part}]`;
+      node = node.items;
+    } else {
+      out += `[${JSON.stringify(part)}]`;
+      node = typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined;
+    }
+  };
+  for (const part of parts) step(part, false);
+  if (extra !== undefined) step(extra, extraIsKey);
   return out;
 }
 
@@ -138,26 +179,34 @@ function describeType(type: unknown): string {
 
 function failureOf(error: ErrorObject, compiledInputs: CompiledInputs): CheckFailure {
   const params = error.params as Record<string, unknown>;
+  const { root } = compiledInputs;
   switch (error.keyword) {
     case 'required':
-      return { property: displayPath(error.instancePath, String(params.missingProperty)), reason: 'is required' };
+      return { property: displayPath(root, error.instancePath, String(params.missingProperty)), reason: 'is required' };
     case 'additionalProperties':
       return {
-        property: displayPath(error.instancePath, String(params.additionalProperty)),
+        property: displayPath(root, error.instancePath, String(params.additionalProperty)),
         reason: 'is not a known property',
       };
     case 'oneOf': {
       const alternatives = ((error.schema as Array<{ required?: string[] }>) ?? []).flatMap((alt) => alt.required ?? []);
       return {
-        property: displayPath(error.instancePath),
+        property: displayPath(root, error.instancePath),
         reason: `must set exactly one of ${alternatives.map((name) => `\`${name}\``).join(' and ')}`,
       };
+    }
+    case 'durationRange': {
+      const range = error.schema as DurationRange;
+      return { property: displayPath(root, error.instancePath), reason: `must be between ${range.minimum} and ${range.maximum}` };
     }
     default:
       break;
   }
-  const property = displayPath(error.instancePath);
-  const ruleText = compiledInputs.ruleTexts.get(patternPath(property));
+  // A rule about a map key (`propertyNames`) names the key; its words sit in that sub-schema.
+  const keyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+  const property = keyName === undefined ? displayPath(root, error.instancePath) : displayPath(root, error.instancePath, keyName, true);
+  const ownWords = (error.parentSchema as JsonSchemaNode | undefined)?.validationMessage;
+  const ruleText = ownWords ?? compiledInputs.ruleTexts.get(patternPath(property));
   switch (error.keyword) {
     case 'type':
       return { property, reason: `must be ${describeType(params.type)}` };
@@ -167,6 +216,8 @@ function failureOf(error: ErrorObject, compiledInputs: CompiledInputs): CheckFai
       return { property, reason: `must be at most ${String(params.limit)}` };
     case 'minLength':
       return { property, reason: 'must not be empty' };
+    case 'maxLength':
+      return { property, reason: `must be at most ${String(params.limit)} characters` };
     case 'enum':
       return { property, reason: `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}` };
     case 'pattern':
@@ -229,6 +280,8 @@ export function validateInputs(token: string, inputs: PropertyBag): CheckFailure
       if (touchesUnknown(error, unknownPaths)) continue;
       // oneOf reports its branches' errors too; the oneOf failure says it better.
       if (error.schemaPath.includes('/oneOf/')) continue;
+      // A failed key rule is reported by the rule itself, which names the key.
+      if (error.keyword === 'propertyNames') continue;
       failures.push(failureOf(error, compiledInputs));
     }
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DurationRange } from '../util/duration';
 import { repoRoot } from '../util/repo-root';
 
 /**
@@ -117,26 +118,71 @@ export function replaceOnChangesOf(spec: ResourceSpec): string[] {
     .map(([name]) => name);
 }
 
-/** Every output property marked secret, or holding a secret property inside. */
-export function secretOutputsOf(spec: ResourceSpec, schema: PackageSchema = loadPackageSchema()): string[] {
+/** Every output property marked secret at its top level (nested secrets: `nestedSecretPaths`). */
+export function secretOutputsOf(spec: ResourceSpec): string[] {
   return Object.entries(spec.properties)
-    .filter(([, property]) => property.secret === true || holdsSecret(schema, property, new Set()))
+    .filter(([, property]) => property.secret === true)
     .map(([name]) => name);
 }
 
+/** The bounds of a duration property (`language.jsonSchema.durationRange`), if it has any. */
+export function durationRangeOf(spec: PropertySpec | undefined): DurationRange | undefined {
+  const range = spec?.language?.jsonSchema?.durationRange as Partial<DurationRange> | undefined;
+  return typeof range?.minimum === 'string' && typeof range.maximum === 'string' ? { minimum: range.minimum, maximum: range.maximum } : undefined;
+}
+
 /**
- * Whether a value of this type has a secret property inside (such as a file's
- * hash in `files`): the whole top-level output is then secret, never less
- * secret than a part of it.
+ * Every value of `bag` that schema.json marks secret, at any depth (a
+ * secret map's values, a secret field of a list of objects), given the
+ * properties that describe the bag. For redaction.
  */
-function holdsSecret(schema: PackageSchema, spec: TypeSpec, seen: Set<string>): boolean {
-  if (spec.items !== undefined) return holdsSecret(schema, spec.items, seen);
-  if (spec.additionalProperties !== undefined) return holdsSecret(schema, spec.additionalProperties, seen);
-  if (spec.$ref === undefined || !spec.$ref.startsWith('#/types/') || seen.has(spec.$ref)) return false;
-  const named = resolveRef(schema, spec);
-  if (named === undefined || isEnumType(named)) return false;
-  seen.add(spec.$ref);
-  return Object.values(named.properties).some((property) => property.secret === true || holdsSecret(schema, property, seen));
+export function secretValuesOf(properties: Record<string, PropertySpec>, bag: Record<string, unknown>): string[] {
+  const schema = loadPackageSchema();
+  const found: string[] = [];
+  const strings = (value: unknown): void => {
+    if (typeof value === 'string') found.push(value);
+    else if (Array.isArray(value)) value.forEach(strings);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(strings);
+  };
+  const walk = (spec: TypeSpec & { secret?: boolean }, value: unknown): void => {
+    if (value === null || value === undefined) return;
+    if (spec.secret === true) return strings(value);
+    const named = resolveRef(schema, spec);
+    if (named !== undefined && !isEnumType(named)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [name, child] of Object.entries(named.properties)) walk(child, (value as Record<string, unknown>)[name]);
+      }
+    } else if (spec.type === 'array' && spec.items !== undefined && Array.isArray(value)) {
+      for (const item of value) walk(spec.items, item);
+    } else if (spec.type === 'object' && spec.additionalProperties !== undefined && value !== null && typeof value === 'object') {
+      for (const item of Object.values(value)) walk(spec.additionalProperties, item);
+    }
+  };
+  for (const [name, spec] of Object.entries(properties)) walk(spec, bag[name]);
+  return found;
+}
+
+/**
+ * Where schema.json marks values secret below the top level of `properties`,
+ * as path patterns (`files[].content`): the Pulumi plugin wraps exactly
+ * those parts of a property as secrets.
+ */
+export function nestedSecretPaths(properties: Record<string, PropertySpec>): Set<string> {
+  const schema = loadPackageSchema();
+  const paths = new Set<string>();
+  const walk = (spec: TypeSpec & { secret?: boolean }, path: string, depth: number): void => {
+    if (spec.secret === true && depth > 0) {
+      paths.add(path);
+      return;
+    }
+    const named = resolveRef(schema, spec);
+    if (named !== undefined && !isEnumType(named)) {
+      for (const [name, child] of Object.entries(named.properties)) walk(child, `${path}.${name}`, depth + 1);
+    } else if (spec.type === 'array' && spec.items !== undefined) walk(spec.items, `${path}[]`, depth + 1);
+    else if (spec.type === 'object' && spec.additionalProperties !== undefined) walk(spec.additionalProperties, `${path}{}`, depth + 1);
+  };
+  for (const [name, spec] of Object.entries(properties)) walk(spec, name, 0);
+  return paths;
 }
 
 export function resourceSpec(token: string): ResourceSpec {

@@ -78,6 +78,14 @@ describe('connectSsh over TLS', () => {
     expect(server.connectionCount()).toBe(1);
   });
 
+  test('the host-key mismatch error says what works: refresh does not, forgetting the recorded key (both engines) does', async () => {
+    const message = ((await connect({ expectedHostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/[Rr]efresh(ing)? does not help/);
+    expect(message).not.toMatch(/refresh or replace/);
+    expect(message).toContain('terraform state rm');
+    expect(message).toContain('pulumi state delete');
+  });
+
   test('rejects a certificate from an unknown CA, without retrying', async () => {
     const error = (await connect({}, {}).catch((e: unknown) => e)) as SshError;
     expect(error).toBeInstanceOf(SshError);

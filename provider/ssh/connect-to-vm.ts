@@ -11,6 +11,11 @@ export type VmSshOptions = Omit<SshConnectOptions, 'privateKey'>;
  * SSH-over-TLS to it as the provider configuration says (gateway, VM domain, CA).
  */
 export async function connectToVm(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<SshConnection> {
+  return (await connectToVmWithKey(client, vmId, options)).connection;
+}
+
+/** `connectToVm`, also returning the private key used (for redaction: it must never appear in output). */
+export async function connectToVmWithKey(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<{ connection: SshConnection; privateKey: string }> {
   const target = sshTargetFor(client.config, vmId);
   let privateKey: string;
   try {
@@ -22,5 +27,5 @@ export async function connectToVm(client: Pick<VersClient, 'getSshKey' | 'config
     }
     throw error;
   }
-  return connectSsh(target, { ...options, privateKey });
+  return { connection: await connectSsh(target, { ...options, privateKey }), privateKey };
 }

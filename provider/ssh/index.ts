@@ -1,5 +1,5 @@
 export { connectSsh } from './connect-ssh';
-export { connectToVm } from './connect-to-vm';
+export { connectToVm, connectToVmWithKey } from './connect-to-vm';
 export type { VmSshOptions } from './connect-to-vm';
 export { describeHostKey, hostKeyMatches } from './host-key';
 export type { HostKeyInfo } from './host-key';
@@ -11,7 +11,7 @@ export { runCommand } from './run-command';
 export type { CommandResult, RunCommandOptions } from './run-command';
 export { runProvisioning } from './run-provisioning';
 export type { ProvisioningResult, ProvisioningSpec } from './run-provisioning';
-export { bashCommandLine, shellQuote } from './shell-quote';
+export { bashScript, shellQuote } from './shell-quote';
 export { SshConnection } from './ssh-connection';
 export { DEFAULT_FILE_MODE, mkdirp, parseFileMode, uploadFile } from './upload-file';
 export type { UploadFileOptions, UploadFileSpec } from './upload-file';

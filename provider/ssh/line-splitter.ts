@@ -14,8 +14,9 @@ export class LineSplitter {
     private readonly maxLineLength = 16_384,
   ) {}
 
-  push(chunk: Buffer): void {
-    this.consume(this.decoder.write(chunk));
+  /** Bytes (decoded here) or text already decoded. */
+  push(chunk: Buffer | string): void {
+    this.consume(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
   }
 
   /** Emit what is left (a last line without a newline). */

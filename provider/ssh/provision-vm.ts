@@ -1,7 +1,7 @@
 import { formatDuration, TimeoutError } from '../errors';
 import type { Logger } from '../resources/types';
 import type { VersClient } from '../client/vers-client';
-import { connectToVm, type VmSshOptions } from './connect-to-vm';
+import { connectToVmWithKey, type VmSshOptions } from './connect-to-vm';
 import type { HostKeyInfo } from './host-key';
 import { type ProvisioningResult, type ProvisioningSpec, runProvisioning } from './run-provisioning';
 
@@ -22,14 +22,15 @@ export interface ProvisionVmResult extends ProvisioningResult {
  */
 export async function provisionVm(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, spec: ProvisioningSpec, options: ProvisionVmOptions): Promise<ProvisionVmResult> {
   const timeoutMs = spec.timeoutMs ?? 600_000;
-  const started = Date.now();
+  const startedAt = Date.now();
   options.logger.log('info', `connecting to VM ${vmId} over SSH-over-TLS`);
-  const connection = await connectToVm(client, vmId, { ...options, timeoutMs });
+  const { connection, privateKey } = await connectToVmWithKey(client, vmId, { ...options, timeoutMs });
   try {
-    const remaining = timeoutMs - (Date.now() - started);
-    if (remaining <= 0) throw new TimeoutError('provisioning', timeoutMs, `connecting to VM ${vmId} used the whole provisioning time (${formatDuration(timeoutMs)})`);
+    if (Date.now() - startedAt >= timeoutMs) throw new TimeoutError('provisioning', timeoutMs, `connecting to VM ${vmId} used the whole provisioning time (${formatDuration(timeoutMs)})`);
     options.logger.log('info', `connected to VM ${vmId}; host key ${connection.hostKey.fingerprint}`);
-    const result = await runProvisioning(connection, { ...spec, timeoutMs: remaining }, options.logger, options.signal);
+    // One limit for the whole run, reported as configured: connecting counted against it.
+    const secrets = [...(spec.secrets ?? []), privateKey, client.config.apiKey].filter((secret): secret is string => secret !== undefined);
+    const result = await runProvisioning(connection, { ...spec, timeoutMs, startedAt, secrets }, options.logger, options.signal);
     return { ...result, hostKey: connection.hostKey };
   } finally {
     connection.close();

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProviderConfig } from '../config';
 import { CancelledError, CommandFailedError, SshError, TimeoutError, ValidationError } from '../errors';
 import { sha256File, UploadReadProbe, writeBigFile } from '../../tests/helpers/big-file';
+import { isAlive } from '../../tests/helpers/proc-scan';
 import type { LogLevel } from '../resources/types';
 import { startSshOverTlsServer, type SshOverTlsServer } from '../../tests/helpers/ssh-over-tls-server';
 import { connectSsh } from './connect-ssh';
@@ -109,7 +110,7 @@ describe('provisioning over one SSH-over-TLS connection', () => {
   });
 
   test('an invalid environment name is refused before anything runs', async () => {
-    await expect(runProvisioning(connection, { commands: ['true'], environment: { 'BAD-NAME': 'x' } }, logger)).rejects.toMatchObject({ property: 'environment.BAD-NAME' });
+    await expect(runProvisioning(connection, { commands: ['true'], environment: { 'BAD-NAME': 'x' } }, logger)).rejects.toMatchObject({ property: 'environment["BAD-NAME"]' });
   });
 
   test('a non-zero exit stops the run with the command, exit code and stderr tail', async () => {
@@ -121,7 +122,7 @@ describe('provisioning over one SSH-over-TLS connection', () => {
     ).catch((e: unknown) => e)) as CommandFailedError;
     expect(error).toBeInstanceOf(CommandFailedError);
     expect(error.exitCode).toBe(3);
-    expect(error.command).toContain('exit 3');
+    expect(error.commandName).toBe('commands[0]');
     const tail = error.stderrTail.split('\n');
     expect(tail).toHaveLength(20);
     expect(tail[0]).toBe('err line 81');
@@ -143,7 +144,8 @@ describe('provisioning over one SSH-over-TLS connection', () => {
   });
 
   test('an exit status that arrives in the same burst as the exec reply is not lost', async () => {
-    const instant = await startSshOverTlsServer({ instantReply: (command) => (command.includes('instant') ? { stdout: 'fast\n', exitCode: 7 } : undefined) });
+    // The command travels on the session's input, which this server never reads: it answers every exec at once.
+    const instant = await startSshOverTlsServer({ instantReply: () => ({ stdout: 'fast\n', exitCode: 7 }) });
     try {
       const config = resolveProviderConfig({ baseUrl: 'http://127.0.0.1:1', vmDomain: instant.vmDomain, sshGateway: `127.0.0.1:${instant.gateway.port}`, tlsCaFile: instant.caFile }, {});
       const fast = await connectSsh(sshTargetFor(config, VM_ID), { privateKey: instant.clientPrivateKey });
@@ -189,6 +191,117 @@ describe('provisioning over one SSH-over-TLS connection', () => {
     expect(connection.closed).toBe(true);
     await waitFor(() => pids.every((pid) => !server.processGroupAlive(pid)));
   });
+
+  describe('uploads replace a file whole or not at all', () => {
+    test('an upload stopped halfway leaves the file it replaces intact and no temporary file beside it', async () => {
+      mkdirSync(inVm('/srv/keep'), { recursive: true });
+      writeFileSync(inVm('/srv/keep/important.conf'), 'original\n');
+      const source = join(localDir, 'replacement.bin');
+      writeBigFile(source, 64);
+      const controller = new AbortController();
+      // Stopped at the first progress line: the transfer is under way, the file half written.
+      const stopHalfway = { log: (_level: LogLevel, message: string) => message.startsWith('uploaded ') && controller.abort() };
+      const error = await runProvisioning(connection, { files: [{ destination: '/srv/keep/important.conf', source }] }, stopHalfway, controller.signal).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(readFileSync(inVm('/srv/keep/important.conf'), 'utf8')).toBe('original\n');
+      expect(readdirSync(inVm('/srv/keep'))).toEqual(['important.conf']);
+    });
+
+    test('a write the VM refuses (disk full) leaves the original and no temporary file, and says which file', async () => {
+      const full = await startSshOverTlsServer({ diskFullAfterBytes: 8 * 1024 * 1024 });
+      try {
+        mkdirSync(join(full.root, 'srv'), { recursive: true });
+        writeFileSync(join(full.root, 'srv', 'important.conf'), 'original\n');
+        const config = resolveProviderConfig({ baseUrl: 'http://127.0.0.1:1', vmDomain: full.vmDomain, sshGateway: `127.0.0.1:${full.gateway.port}`, tlsCaFile: full.caFile }, {});
+        const onFullDisk = await connectSsh(sshTargetFor(config, VM_ID), { privateKey: full.clientPrivateKey });
+        try {
+          const source = join(localDir, 'too-big.bin');
+          writeBigFile(source, 32);
+          const error = (await uploadFile(onFullDisk, { destination: '/srv/important.conf', source }).catch((e: unknown) => e)) as SshError;
+          expect(error).toBeInstanceOf(SshError);
+          expect(error.message).toContain('/srv/important.conf');
+          expect(readFileSync(join(full.root, 'srv', 'important.conf'), 'utf8')).toBe('original\n');
+          expect(readdirSync(join(full.root, 'srv'))).toEqual(['important.conf']);
+        } finally {
+          onFullDisk.close();
+        }
+      } finally {
+        await full.close();
+      }
+    });
+
+    test('the temporary file a dropped connection left is removed by the next upload to the same path, and only that one', async () => {
+      mkdirSync(inVm('/srv/stale'), { recursive: true });
+      writeFileSync(inVm('/srv/stale/.app.conf.vers-upload-0123456789ab'), 'half an upload');
+      writeFileSync(inVm('/srv/stale/.other.conf.vers-upload-0123456789ab'), 'another file\'s');
+      await uploadFile(connection, { destination: '/srv/stale/app.conf', content: 'whole\n' });
+      expect(readdirSync(inVm('/srv/stale')).sort()).toEqual(['.other.conf.vers-upload-0123456789ab', 'app.conf']);
+    });
+
+    test('a replaced file takes the new mode and keeps nothing of the old contents', async () => {
+      writeFileSync(inVm('/srv/replaced.txt'), 'a much longer original text than the new one\n');
+      await uploadFile(connection, { destination: '/srv/replaced.txt', content: 'short\n', mode: '0600' });
+      expect(readFileSync(inVm('/srv/replaced.txt'), 'utf8')).toBe('short\n');
+      expect(statSync(inVm('/srv/replaced.txt')).mode & 0o7777).toBe(0o600);
+      expect(readdirSync(inVm('/srv')).filter((name) => name.includes('replaced'))).toEqual(['replaced.txt']);
+    });
+
+    test('a destination that is a directory in the VM is refused with a message naming it', async () => {
+      mkdirSync(inVm('/srv/a-directory'), { recursive: true });
+      const error = (await uploadFile(connection, { destination: '/srv/a-directory', content: 'x' }).catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/\/srv\/a-directory is a directory in the VM/);
+      expect(statSync(inVm('/srv/a-directory')).isDirectory()).toBe(true);
+    });
+  });
+
+  describe('secrets stay out of logs and errors', () => {
+    const logText = (): string => lines.map((line) => line.message).join('\n');
+
+    test('environment values are redacted from streamed output, the stderr tail and the error, set -x included', async () => {
+      const secret = 'canary-env-7f3a9c2e51';
+      const error = (await runProvisioning(connection, { commands: ['set -x; echo "token is $TOKEN"; echo "$TOKEN" >&2; exit 4'], environment: { TOKEN: secret }, secrets: [secret] }, logger).catch(
+        (e: unknown) => e,
+      )) as CommandFailedError;
+      expect(error).toBeInstanceOf(CommandFailedError);
+      expect(error.exitCode).toBe(4);
+      expect([error.message, error.stderrTail, logText()].join('\n')).not.toContain(secret);
+      // The output still streams, with the value blanked.
+      expect(lines.map((line) => line.message)).toContain('token is [REDACTED]');
+    });
+
+    test('a failing command is named by its position, never by its text, which may hold an interpolated secret', async () => {
+      const secret = 'canary-cmd-3b8e0d4471';
+      const error = (await runProvisioning(connection, { commands: ['true', `true 'X-Token: ${secret}'; exit 7`] }, logger).catch((e: unknown) => e)) as CommandFailedError;
+      expect(error).toBeInstanceOf(CommandFailedError);
+      expect(error.message).toMatch(/commands\[1\] exited with code 7/);
+      expect([error.message, logText()].join('\n')).not.toContain(secret);
+    });
+
+    test('a secret file content is redacted from output even where it spans several lines', async () => {
+      const secret = 'ab12cd\nef34gh\nij56kl\n';
+      const error = (await runProvisioning(
+        connection,
+        { files: [{ destination: '/etc/multi.secret', content: secret, mode: '0600' }], commands: ['cat etc/multi.secret; cat etc/multi.secret >&2; exit 1'], secrets: [secret] },
+        logger,
+      ).catch((e: unknown) => e)) as CommandFailedError;
+      expect(error).toBeInstanceOf(CommandFailedError);
+      // The in-process "VM" runs commands on this machine with its root as working directory.
+      expect(lines.map((line) => line.message)).toContain('[REDACTED]');
+      for (const part of ['ab12cd', 'ef34gh', 'ij56kl']) expect([error.message, logText()].join('\n')).not.toContain(part);
+    });
+  });
+
+  test('a command that leaves a background process holding its output returns when the command does, and the process keeps running', async () => {
+    const stdout: string[] = [];
+    const result = await runCommand(connection, 'sleep 101 & echo "background $!"', { onStdoutLine: (line) => stdout.push(line) });
+    expect(result.exitCode).toBe(0);
+    const pid = Number(/^background (\d+)$/.exec(stdout[0] ?? '')?.[1]);
+    try {
+      expect(isAlive(pid)).toBe(true);
+    } finally {
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  }, 30_000);
 
   test('cancellation during an upload stops it', async () => {
     const source = join(localDir, 'slow.bin');

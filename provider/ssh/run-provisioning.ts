@@ -1,4 +1,5 @@
 import { CancelledError, CommandFailedError, formatDuration, TimeoutError, ValidationError } from '../errors';
+import { SecretRedactor } from '../redaction';
 import type { Logger } from '../resources/types';
 import { runCommand } from './run-command';
 import type { SshConnection } from './ssh-connection';
@@ -7,12 +8,20 @@ import { parseFileMode, uploadFile, type UploadFileSpec } from './upload-file';
 export interface ProvisioningSpec {
   /** Uploaded first, in order, over SFTP. */
   files?: readonly UploadFileSpec[];
-  /** Then run in order with `bash -c`; the first non-zero exit stops the run. */
+  /** Then run in order with bash; the first non-zero exit stops the run. */
   commands?: readonly string[];
   /** Exported to every command. */
   environment?: Readonly<Record<string, string>>;
   /** Limit for the whole run, ms. Default 600000 (10 min), as schema.json's Provision `timeout`. */
   timeoutMs?: number;
+  /** When the run's time started counting (epoch ms), if before this call (connecting counts too). Default now. */
+  startedAt?: number;
+  /**
+   * Values to blank from command output, logs and errors: what schema.json
+   * marks secret (environment values, file contents) and the credentials
+   * involved. Default none.
+   */
+  secrets?: readonly string[];
 }
 
 export interface ProvisioningResult {
@@ -39,10 +48,12 @@ function uploadProgressLogger(logger: Logger, destination: string): (sentBytes: 
 
 /**
  * Apply files and commands over one connection. Output streams to the
- * logger line by line (`info`); a failing command throws CommandFailedError
- * with its exit code and stderr tail. On timeout or cancellation the
- * connection is closed (which stops whatever was in flight) and TimeoutError
- * (phase `provisioning`) or CancelledError is thrown.
+ * logger line by line (`info`), with `secrets` blanked; a failing command
+ * throws CommandFailedError naming it by position (`commands[1]`) with its
+ * exit code and stderr tail. On timeout or cancellation the connection is
+ * closed (which stops whatever was in flight; an upload first removes its
+ * temporary file) and TimeoutError (phase `provisioning`, with the limit as
+ * configured) or CancelledError is thrown.
  */
 export async function runProvisioning(connection: SshConnection, spec: ProvisioningSpec, logger: Logger, signal?: AbortSignal): Promise<ProvisioningResult> {
   const files = spec.files ?? [];
@@ -56,6 +67,8 @@ export async function runProvisioning(connection: SshConnection, spec: Provision
   commands.forEach((command, index) => {
     if (typeof command !== 'string' || command.trim() === '') throw new ValidationError(`commands[${index}]`, 'must be a non-empty string');
   });
+  const redactor = new SecretRedactor(spec.secrets ?? []);
+  const startedAt = spec.startedAt ?? Date.now();
 
   // One controller stops the current step on timeout or on the caller's cancel.
   const stop = new AbortController();
@@ -63,12 +76,11 @@ export async function runProvisioning(connection: SshConnection, spec: Provision
   const timer = setTimeout(() => {
     timedOut = true;
     stop.abort();
-  }, timeoutMs);
+  }, Math.max(0, startedAt + timeoutMs - Date.now()));
   const onCallerAbort = (): void => stop.abort();
   signal?.addEventListener('abort', onCallerAbort, { once: true });
   if (signal?.aborted) stop.abort();
 
-  const started = Date.now();
   const where = `VM ${connection.serverName}`;
   try {
     for (const [index, file] of files.entries()) {
@@ -77,18 +89,22 @@ export async function runProvisioning(connection: SshConnection, spec: Provision
       await uploadFile(connection, file, { signal: stop.signal, onProgress: uploadProgressLogger(logger, file.destination) });
     }
     for (const [index, command] of commands.entries()) {
-      logger.log('info', `running command ${index + 1}/${commands.length} on ${where}: ${command}`);
+      // By position only: the text may hold a secret nobody marked as one.
+      const name = `commands[${index}]`;
+      logger.log('info', `running ${name} (${index + 1} of ${commands.length}) on ${where}`);
       const result = await runCommand(connection, command, {
         ...(spec.environment === undefined ? {} : { environment: spec.environment }),
+        name,
+        redactor,
         onStdoutLine: (line) => logger.log('info', line),
         onStderrLine: (line) => logger.log('info', `stderr: ${line}`),
         signal: stop.signal,
       });
       if (result.exitCode !== 0) {
-        throw new CommandFailedError(command, result.exitCode, result.stderrTail, { operation: 'provision', resource: connection.serverName, ...(result.signal === undefined ? {} : { signal: result.signal }) });
+        throw new CommandFailedError(name, result.exitCode, result.stderrTail, { operation: 'provision', resource: connection.serverName, ...(result.signal === undefined ? {} : { signal: result.signal }) });
       }
     }
-    const durationMs = Date.now() - started;
+    const durationMs = Date.now() - startedAt;
     logger.log('info', `provisioned ${where}: ${files.length} file(s), ${commands.length} command(s) in ${formatDuration(durationMs)}`);
     return { filesUploaded: files.length, commandsRun: commands.length, durationMs };
   } catch (error) {

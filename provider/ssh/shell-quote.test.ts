@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { bashCommandLine, shellQuote } from './shell-quote';
+import { bashScript, shellQuote } from './shell-quote';
 
 describe('shell quoting', () => {
   test('plain words stay bare and everything else is single-quoted', () => {
@@ -8,14 +8,15 @@ describe('shell quoting', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
   });
 
-  test('a command line survives a real login shell with the environment exported', () => {
+  test('a script run by bash from its input gets the environment exactly', () => {
     const value = `a 'b' "c" $d \`e\` \\f\nline2`;
-    const line = bashCommandLine('printf "%s" "$V"', { V: value });
-    // sshd hands the line to the user's shell with -c, exactly like this.
-    expect(execFileSync('/bin/sh', ['-c', line], { encoding: 'utf8' })).toBe(value);
+    const script = bashScript('printf "%s" "$V"', { V: value });
+    expect(execFileSync('bash', ['-s'], { input: script, encoding: 'utf8' })).toBe(value);
   });
 
-  test('a bad variable name is refused', () => {
-    expect(() => bashCommandLine('true', { '1X': 'a' })).toThrow(/environment\.1X must be a shell variable name/);
+  test('a bad variable name or a NUL character is refused', () => {
+    expect(() => bashScript('true', { '1X': 'a' })).toThrow(/environment\["1X"\] must be a shell variable name/);
+    expect(() => bashScript('true', { X: 'a\u0000b' })).toThrow(/NUL/);
+    expect(() => bashScript('echo a\u0000b')).toThrow(/NUL/);
   });
 });

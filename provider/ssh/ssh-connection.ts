@@ -59,6 +59,24 @@ export class SshConnection {
     return this.sftpSession;
   }
 
+  /**
+   * End the SFTP session (failing whatever it has in flight) while the
+   * connection stays open; resolves once the server has closed it, so it
+   * does nothing more. The next `sftp()` starts a fresh one. How an upload
+   * is stopped without losing the session it needs to clean up.
+   */
+  async closeSftp(): Promise<void> {
+    const session = this.sftpSession;
+    this.sftpSession = undefined;
+    const sftp = await session?.catch(() => undefined);
+    if (sftp === undefined) return;
+    await new Promise<void>((resolve) => {
+      sftp.once('close', () => resolve());
+      this.onClose(() => resolve());
+      sftp.end();
+    });
+  }
+
   /** Start `command` (a shell command line for the remote login shell) on a new channel. */
   exec(command: string): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {

@@ -1,5 +1,5 @@
-/** Milliseconds of a Go-style duration such as `90s`, `10m`, `1h30m` or `250ms` (the form schema.json allows). */
-export function parseDuration(text: string): number {
+/** Milliseconds of a Go-style duration such as `90s`, `10m`, `1h30m` or `250ms` (the form schema.json allows), unrounded. */
+export function durationMs(text: string): number {
   const part = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
   const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
@@ -10,5 +10,27 @@ export function parseDuration(text: string): number {
     consumed += match[0].length;
   }
   if (consumed === 0 || consumed !== text.length) throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. 90s, 10m or 1h30m)`);
-  return Math.round(total);
+  return total;
+}
+
+/** Whole milliseconds of a duration (see `durationMs`). */
+export function parseDuration(text: string): number {
+  return Math.round(durationMs(text));
+}
+
+/** The bounds schema.json puts on a duration property (`language.jsonSchema.durationRange`), in the user's units. */
+export interface DurationRange {
+  minimum: string;
+  maximum: string;
+}
+
+/** The rule `text` breaks, in the user's units (`must be between 1s and 24h`), or undefined. Text that is no duration is another rule's business. */
+export function durationRangeFailure(text: string, range: DurationRange): string | undefined {
+  let ms: number;
+  try {
+    ms = durationMs(text);
+  } catch {
+    return undefined;
+  }
+  return ms < durationMs(range.minimum) || ms > durationMs(range.maximum) ? `must be between ${range.minimum} and ${range.maximum}` : undefined;
 }

@@ -43,7 +43,7 @@ export class Provider extends pulumi.ProviderResource {
    */
   public declare readonly tlsCaFile: pulumi.Output<string | undefined>;
   /**
-   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration such as `90s` or `10m`.
+   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration from `1s` to `24h` such as `90s` or `10m`.
    */
   public declare readonly bootTimeout: pulumi.Output<string | undefined>;
 
@@ -65,6 +65,7 @@ export class Provider extends pulumi.ProviderResource {
       resourceInputs['tlsCaFile'] = args ? args.tlsCaFile : undefined;
       resourceInputs['bootTimeout'] = args ? args.bootTimeout : undefined;
       resourceInputs['insecureSkipTlsVerify'] = pulumi.output(args ? args.insecureSkipTlsVerify : undefined).apply(JSON.stringify);
+      resourceInputs['allowInsecureHttp'] = pulumi.output(args ? args.allowInsecureHttp : undefined).apply(JSON.stringify);
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
     const secretOpts = { additionalSecretOutputs: ['apiKey'] };
@@ -98,11 +99,15 @@ export interface ProviderArgs {
    */
   tlsCaFile?: pulumi.Input<string>;
   /**
-   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration such as `90s` or `10m`.
+   * How long to wait for a new VM to boot (and to be reachable over SSH when provisioning starts) before failing, as a duration from `1s` to `24h` such as `90s` or `10m`.
    */
   bootTimeout?: pulumi.Input<string>;
   /**
-   * Skip TLS certificate verification for the API and the SSH gateway. Only for debugging.
+   * Skip TLS certificate verification for the API and the SSH gateway. Only for debugging: anyone on the network path could then impersonate Vers and read the API key, and the provider warns about it on every run.
    */
   insecureSkipTlsVerify?: pulumi.Input<boolean>;
+  /**
+   * Allow a plain `http` `base_url` to a host other than this machine. The API key then travels unencrypted, so this is refused unless set, and warned about on every run when set. `http` to `localhost`, 127.0.0.0/8 or `::1` (vers-local) needs no setting.
+   */
+  allowInsecureHttp?: pulumi.Input<boolean>;
 }

@@ -86,7 +86,7 @@ export class Provision extends pulumi.CustomResource {
       resourceInputs['files'] = args ? args.files : undefined;
       resourceInputs['commands'] = args ? args.commands : undefined;
       resourceInputs['triggers'] = args ? args.triggers : undefined;
-      resourceInputs['environment'] = args ? args.environment : undefined;
+      resourceInputs['environment'] = args?.environment ? pulumi.secret(args.environment) : undefined;
       resourceInputs['timeout'] = (args ? args.timeout : undefined) ?? "10m";
       resourceInputs['sshHostKey'] = undefined /*out*/;
     } else {
@@ -99,7 +99,7 @@ export class Provision extends pulumi.CustomResource {
       resourceInputs['sshHostKey'] = undefined /*out*/;
     }
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-    const secretOpts = { additionalSecretOutputs: ['files'] };
+    const secretOpts = { additionalSecretOutputs: ['environment'] };
     opts = pulumi.mergeOptions(opts, secretOpts);
     const replaceOnChanges = { replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] };
     opts = pulumi.mergeOptions(opts, replaceOnChanges);
@@ -120,7 +120,7 @@ export interface ProvisionArgs {
    */
   files?: pulumi.Input<pulumi.Input<inputs.ProvisionFileArgs>[]>;
   /**
-   * Shell commands run in order with `bash -c` as root after the files are in place. The first failing command stops the run. A change is a new run (the resource is replaced).
+   * Shell commands run in order by `bash` as root after the files are in place. The first failing command stops the run; its error names it by position (`commands[1]`) with its exit code and the end of its stderr, never by its text, which may hold a secret. A command is done when it exits: a background process it starts keeps running in the VM, but its output is no longer read, so redirect it (`nohup my-daemon >/var/log/my-daemon.log 2>&1 &`). Pass secrets in `environment`, not in the command text: only `environment` values, file contents and the credentials are blanked from output, and a trace such as `set -x` prints the command text. Each command is at most 131072 characters without NUL characters (longer scripts belong in a `file`). A change is a new run (the resource is replaced).
    */
   commands?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -128,11 +128,11 @@ export interface ProvisionArgs {
    */
   triggers?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**
-   * Environment variables exported to every command. A change is a new run (the resource is replaced).
+   * Environment variables exported to every command. Secret: the values are kept out of plans and blanked from command output, logs and errors, and reach the commands over the SSH session's input, never on a command line in the VM. Names are shell variable names; values have no NUL characters; each variable is at most 128 KiB with its name and all of them together at most 1 MiB (what the kernel lets a program start with). A change is a new run (the resource is replaced).
    */
   environment?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**
-   * Limit for the whole run, including waiting for SSH, as a duration such as `90s`, `10m` or `1h`. A change alone updates in place and runs nothing: it applies to the next run.
+   * Limit for the whole run, including waiting for SSH, as a duration from `1s` to `24h` such as `90s`, `10m` or `1h`. A change alone updates in place and runs nothing: it applies to the next run.
    */
   timeout?: pulumi.Input<string>;
 }

@@ -145,7 +145,7 @@ export interface VmBranchArgs {
    */
   keepPaused?: pulumi.Input<boolean>;
   /**
-   * Labels (key/value strings) attached to the VM. Changed in place.
+   * Labels (key/value strings) attached to the VM. Changed in place. Keys under `vers.sh/` are reserved for the provider.
    */
   labels?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**

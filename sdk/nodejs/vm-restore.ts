@@ -129,7 +129,7 @@ export interface VmRestoreArgs {
    */
   commitId: pulumi.Input<string>;
   /**
-   * Labels (key/value strings) attached to the VM. Changed in place.
+   * Labels (key/value strings) attached to the VM. Changed in place. Keys under `vers.sh/` are reserved for the provider.
    */
   labels?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
   /**

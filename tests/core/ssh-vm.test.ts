@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveProviderConfig, type ResolvedProviderConfig } from '../../provider/config';
-import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError } from '../../provider/errors';
+import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError, TimeoutError } from '../../provider/errors';
 import { VersClient } from '../../provider/client/vers-client';
 import { sha256File, UploadReadProbe, writeBigFile } from '../helpers/big-file';
 import type { LogLevel } from '../../provider/resources/types';
@@ -169,6 +169,53 @@ describe('SSH-over-TLS to a vers-local VM', () => {
     } finally {
       await local.admin('PUT', '/faults', { json: {} });
     }
+  });
+
+  test('while a command runs, no process command line on the machine holds an environment value or the command text', async () => {
+    const secret = `canary-cmdline-${Date.now().toString(36)}-9d27f1`;
+    const commandMark = `cmdline-mark-${Date.now().toString(36)}`;
+    const connection = await connect();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const seen: string[] = [];
+    const pending = runProvisioning(
+      connection,
+      { commands: [`: ${commandMark}; echo started; while [ ! -e /tmp/cmdline-go ]; do sleep 0.1; done; test "$CANARY" = '${secret}'`], environment: { CANARY: secret } },
+      { log: (_level: LogLevel, message: string) => (message === 'started' ? started() : seen.push(message)) },
+    );
+    await running;
+    // Every process of the host, the VM's sandbox included (its PID namespace is below ours).
+    const holders: string[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let cmdline: string;
+      try {
+        cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (cmdline.includes(secret) || cmdline.includes(commandMark)) holders.push(`${entry}: ${cmdline.replace(/\0/g, ' ')}`);
+    }
+    const release = await local.ssh(vmId, 'touch /tmp/cmdline-go');
+    expect(release.code).toBe(0);
+    await expect(pending).resolves.toMatchObject({ commandsRun: 1 });
+    expect(holders).toEqual([]);
+    await local.ssh(vmId, 'rm -f /tmp/cmdline-go');
+  });
+
+  test('a command that starts a background process returns when it does; the process keeps running in the VM', async () => {
+    const connection = await connect();
+    await expect(runProvisioning(connection, { commands: ['sleep 101 &'], timeoutMs: 30_000 }, logger)).resolves.toMatchObject({ commandsRun: 1 });
+    const check = await local.ssh(vmId, 'pgrep -c -f -x "sleep 101"; pkill -f -x "sleep 101"');
+    expect(check.stdout.trim().split('\n')[0]).toBe('1');
+  }, 60_000);
+
+  test('the provisioning timeout is reported as configured, whatever connecting used of it', async () => {
+    const error = (await provisionVm(client, vmId, { commands: ['sleep 30'], timeoutMs: 1000 }, { logger }).catch((e: unknown) => e)) as TimeoutError;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.limitMs).toBe(1000);
+    expect(error.message).toContain('limit 1s');
+    expect(error.message).not.toMatch(/timeoutMs/);
   });
 
   test('the SSH key of a paused VM cannot be fetched, and the error says to resume it', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, fchmodSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, chmodSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, chmodSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,11 @@ export interface SshOverTlsServerOptions {
    * together with the exec reply (a race a slow real sshd hits sometimes).
    */
   instantReply?: (command: string) => { stdout: string; exitCode: number } | undefined;
+  /**
+   * SFTP writes fail with `Failure` ("No space left on device", as OpenSSH's
+   * sftp-server reports ENOSPC) once this many bytes were written in total.
+   */
+  diskFullAfterBytes?: number;
 }
 
 export interface SshOverTlsServer {
@@ -71,6 +76,7 @@ export async function startSshOverTlsServer(options: SshOverTlsServerOptions = {
   const sockets = new Set<TLSSocket>();
   const children = new Set<ChildProcess>();
   let connections = 0;
+  const disk = { written: 0, fullAfter: options.diskFullAfterBytes ?? Number.POSITIVE_INFINITY };
 
   const ssh = new SshServer({ hostKeys: [hostKey.private] }, (client: Connection) => {
     client.on('error', () => undefined);
@@ -111,18 +117,26 @@ export async function startSshOverTlsServer(options: SshOverTlsServerOptions = {
           channel.on('end', () => child.stdin.end());
           child.stdin.on('error', () => undefined);
           channel.on('close', () => killGroup(child));
-          child.on('close', (code, signal) => {
+          // As sshd does: the exit status goes out when the command exits, EOF only once every
+          // holder of its stdout/stderr (a background child, say) has closed them.
+          child.on('exit', (code, signal) => {
             children.delete(child);
             try {
               if (signal !== null) channel.exit(signal.replace(/^SIG/, ''), false, '');
               else channel.exit(code ?? 0);
+            } catch {
+              // The client went away first.
+            }
+          });
+          child.on('close', () => {
+            try {
               channel.end();
             } catch {
               // The client went away first.
             }
           });
         });
-        session.on('sftp', (accept) => serveSftp(accept(), root));
+        session.on('sftp', (accept) => serveSftp(accept(), root, disk));
       });
     });
     client.on('close', () => {
@@ -193,9 +207,14 @@ function killGroup(child: ChildProcess): void {
 /** An Ed25519 key pair in OpenSSH format (see generateEd25519KeyPair for ssh2's key bug). */
 export const generateEd25519 = generateEd25519KeyPair;
 
-/** Just enough of an SFTP server for uploads: open/write/close, stat, mkdir, chmod. */
-function serveSftp(sftp: SFTPWrapper, root: string): void {
+/**
+ * Just enough of an SFTP server for uploads: open/write/close, stat, mkdir,
+ * chmod, rename (which replaces the target, as POSIX rename does), remove,
+ * readdir. No extensions: ssh2's server cannot announce any.
+ */
+function serveSftp(sftp: SFTPWrapper, root: string, disk: { written: number; fullAfter: number }): void {
   const handles = new Map<number, number>();
+  const directories = new Map<number, { entries: string[]; path: string }>();
   let nextHandle = 1;
   const local = (path: string): string => join(root, path);
   const fd = (handle: Buffer): number | undefined => (handle.length === 4 ? handles.get(handle.readUInt32BE(0)) : undefined);
@@ -221,7 +240,9 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
   sftp.on('WRITE', (reqId, handle, offset, data) => {
     const target = fd(handle);
     if (target === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
+    if (disk.written + data.length > disk.fullAfter) return sftp.status(reqId, STATUS_CODE.FAILURE, 'No space left on device');
     try {
+      disk.written += data.length;
       writeSync(target, data, 0, data.length, offset);
       sftp.status(reqId, STATUS_CODE.OK);
     } catch (error) {
@@ -229,6 +250,7 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
     }
   });
   sftp.on('CLOSE', (reqId, handle) => {
+    if (handle.length === 4 && directories.delete(handle.readUInt32BE(0))) return sftp.status(reqId, STATUS_CODE.OK);
     const target = fd(handle);
     if (target === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
     handles.delete(handle.readUInt32BE(0));
@@ -262,7 +284,13 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
     }
   };
   sftp.on('STAT', onStat);
-  sftp.on('LSTAT', onStat);
+  sftp.on('LSTAT', (reqId, path) => {
+    try {
+      sftp.attrs(reqId, attrsOf(lstatSync(local(path))));
+    } catch (error) {
+      fail(reqId, error);
+    }
+  });
   sftp.on('MKDIR', (reqId, path, attrs) => {
     try {
       mkdirSync(local(path), { mode: typeof attrs.mode === 'number' ? attrs.mode & 0o7777 : 0o755 });
@@ -272,6 +300,49 @@ function serveSftp(sftp: SFTPWrapper, root: string): void {
     }
   });
   sftp.on('REALPATH', (reqId, path) => sftp.name(reqId, [{ filename: path, longname: path, attrs: {} as Attributes }]));
+  sftp.on('RENAME', (reqId, from, to) => {
+    try {
+      renameSync(local(from), local(to));
+      sftp.status(reqId, STATUS_CODE.OK);
+    } catch (error) {
+      fail(reqId, error);
+    }
+  });
+  sftp.on('REMOVE', (reqId, path) => {
+    try {
+      unlinkSync(local(path));
+      sftp.status(reqId, STATUS_CODE.OK);
+    } catch (error) {
+      fail(reqId, error);
+    }
+  });
+  sftp.on('OPENDIR', (reqId, path) => {
+    try {
+      const entries = readdirSync(local(path));
+      const id = nextHandle++;
+      directories.set(id, { entries, path });
+      const handle = Buffer.alloc(4);
+      handle.writeUInt32BE(id, 0);
+      sftp.handle(reqId, handle);
+    } catch (error) {
+      fail(reqId, error);
+    }
+  });
+  sftp.on('READDIR', (reqId, handle) => {
+    const directory = handle.length === 4 ? directories.get(handle.readUInt32BE(0)) : undefined;
+    if (directory === undefined) return sftp.status(reqId, STATUS_CODE.FAILURE, 'bad handle');
+    if (directory.entries.length === 0) return sftp.status(reqId, STATUS_CODE.EOF);
+    const names = directory.entries.splice(0).flatMap((name) => {
+      try {
+        return [{ filename: name, longname: name, attrs: attrsOf(lstatSync(join(local(directory.path), name))) }];
+      } catch {
+        return [];
+      }
+    });
+    sftp.name(reqId, names);
+  });
+  // As sshd does: a channel the client closes is closed back (ssh2 leaves that to SFTP servers).
+  sftp.on('end', () => sftp.end());
   sftp.on('close', () => {
     for (const opened of handles.values()) closeSync(opened);
     handles.clear();

@@ -72,6 +72,9 @@ export function urnOf(type: string, name: string, stack = 'test', project = 'ver
   return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }
 
+/** Called on every engine log entry (each harness's waiters check their own list). */
+const logWaiters = new Set<() => void>();
+
 export class PluginHarness {
   private constructor(
     private readonly child: ChildProcess,
@@ -83,6 +86,28 @@ export class PluginHarness {
     private readonly output: { stderr: string; stdoutAfterPort: string },
   ) {}
 
+  /** Resolves with the first engine log entry (already sent or still to come) that `matches`. */
+  waitForLog(matches: (entry: EngineLogEntry) => boolean, timeoutMs = 20_000): Promise<EngineLogEntry> {
+    return new Promise((resolveEntry, reject) => {
+      const check = (): void => {
+        const found = this.logs.find(matches);
+        if (found === undefined) return;
+        cleanup();
+        resolveEntry(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no matching engine log entry within ${timeoutMs} ms; got ${JSON.stringify(this.logs)}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        logWaiters.delete(check);
+      };
+      logWaiters.add(check);
+      check();
+    });
+  }
+
   static async start(options: StartPluginOptions = {}): Promise<PluginHarness> {
     const logs: EngineLogEntry[] = [];
     let engine: grpc.Server | undefined;
@@ -92,6 +117,7 @@ export class PluginHarness {
       const implementation: Partial<IEngineServer> = {
         log: (call, callback) => {
           logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage(), urn: call.request.getUrn() });
+          for (const waiter of [...logWaiters]) waiter();
           callback(null, new Empty());
         },
       };

@@ -75,6 +75,11 @@ const CASES: BadInput[] = [
   { name: 'tls_ca_file that does not exist', provider: 'tls_ca_file = "missing-ca.pem"', body: vm(''), at: 'tls_ca_file', message: /tls_ca_file "missing-ca\.pem" cannot be read \(ENOENT/, pulumi: { config: { tlsCaFile: 'missing-ca.pem' }, property: 'tlsCaFile', reason: /cannot be read/ } },
   { name: 'tls_ca_file that is not a certificate', provider: 'tls_ca_file = "exists.txt"', body: vm(''), at: 'tls_ca_file', message: /tls_ca_file "exists\.txt" is not a PEM certificate/, pulumi: { config: { tlsCaFile: 'exists.txt' }, property: 'tlsCaFile', reason: /is not a PEM certificate/ } },
   { name: 'boot_timeout that is not a duration', provider: 'boot_timeout = "forever"', body: vm(''), at: 'boot_timeout', message: /boot_timeout must be a (positive )?duration such as 90s, 10m or 1h30m/, pulumi: { config: { bootTimeout: 'forever' }, property: 'bootTimeout', reason: /duration such as 90s/ } },
+  { name: 'boot_timeout of 0s', provider: 'boot_timeout = "0s"', body: vm(''), at: 'boot_timeout', message: /boot_timeout must be between 1s and 24h/, pulumi: { config: { bootTimeout: '0s' }, property: 'bootTimeout', reason: /between 1s and 24h/ } },
+  { name: 'boot_timeout of half a second', provider: 'boot_timeout = "0.5s"', body: vm(''), at: 'boot_timeout', message: /boot_timeout must be between 1s and 24h/, pulumi: { config: { bootTimeout: '0.5s' }, property: 'bootTimeout', reason: /between 1s and 24h/ } },
+  { name: 'boot_timeout of 25h', provider: 'boot_timeout = "25h"', body: vm(''), at: 'boot_timeout', message: /boot_timeout must be between 1s and 24h/, pulumi: { config: { bootTimeout: '25h' }, property: 'bootTimeout', reason: /between 1s and 24h/ } },
+  { name: 'base_url over plain http to a remote host', provider: 'base_url = "http://api.example.com/api/v1"', body: vm(''), at: 'base_url', message: /base_url .*plain http .*allow_insecure_http/, pulumi: { config: { baseUrl: 'http://api.example.com/api/v1' }, property: 'baseUrl', reason: /plain http/ } },
+  { name: 'allow_insecure_http that is not a bool', provider: 'allow_insecure_http = "sometimes"', body: vm(''), at: 'allow_insecure_http', message: /Inappropriate value for attribute "allow_insecure_http": a bool is required/, pulumi: { config: { allowInsecureHttp: 'sometimes' }, property: 'allowInsecureHttp', reason: /must be a boolean/ } },
   { name: 'insecure_skip_tls_verify that is not a bool', provider: 'insecure_skip_tls_verify = "sometimes"', body: vm(''), at: 'insecure_skip_tls_verify', message: /Inappropriate value for attribute "insecure_skip_tls_verify": a bool is required/, pulumi: { config: { insecureSkipTlsVerify: 'sometimes' }, property: 'insecureSkipTlsVerify', reason: /must be a boolean/ } },
   { name: 'a misspelt provider argument', provider: 'vm_domian = "vm.example.com"', body: vm(''), at: 'vm_domian', message: /Unsupported argument .*An argument named "vm_domian" is not expected here\. Did you mean "vm_domain"\?/, pulumi: { config: { vmDomian: 'vm.example.com' }, property: 'vmDomian', reason: /unknown|not expected|vmDomain/ } },
   { name: 'no API key when a data source must be read', noApiKey: true, command: 'plan', body: 'data "vers_vms" "all" {}\n', at: 'data "vers_vms" "all"', address: 'data.vers_vms.all', message: /no Vers API key configured: set the provider api_key argument or the VERS_API_KEY environment variable/ },
@@ -95,6 +100,9 @@ const CASES: BadInput[] = [
   { name: 'wait_boot that is not a bool', body: vm('  wait_boot = "maybe"'), at: 'wait_boot', address: 'vers_vm.bad', message: /Inappropriate value for attribute "wait_boot": a bool is required/, pulumi: { type: VM, news: { waitBoot: 'maybe' }, property: 'waitBoot', reason: /boolean|true or false/ } },
   { name: 'labels that are not a map', body: vm('  labels = "team=ops"'), at: 'labels', address: 'vers_vm.bad', message: /Inappropriate value for attribute "labels": map of string required/, pulumi: { type: VM, news: { labels: 'team=ops' }, property: 'labels', reason: /object|map/ } },
 
+  { name: 'the reserved request-token label', body: vm('  labels = { "vers.sh/request-token" = "mine" }'), at: 'labels', address: 'vers_vm.bad', message: /Invalid value for labels\["vers\.sh\/request-token"\] .*reserved/, pulumi: { type: VM, news: { labels: { 'vers.sh/request-token': 'mine' } }, property: 'labels["vers.sh/request-token"]', reason: /reserved/ } },
+  { name: 'another label under vers.sh/', body: vm('  labels = { team = "ops", "vers.sh/owner" = "me" }'), at: 'labels', address: 'vers_vm.bad', message: /Invalid value for labels\["vers\.sh\/owner"\] .*reserved/, pulumi: { type: VM, news: { labels: { team: 'ops', 'vers.sh/owner': 'me' } }, property: 'labels["vers.sh/owner"]', reason: /reserved/ } },
+
   // vers_vm_commit, vers_vm_restore, vers_vm_branch.
   { name: 'a commit without vm_id', body: 'resource "vers_vm_commit" "bad" {\n  name = "golden"\n}\n', at: 'resource "vers_vm_commit"', address: 'vers_vm_commit.bad', message: /Missing required argument .*The argument "vm_id" is required/, pulumi: { type: COMMIT, news: { name: 'golden' }, property: 'vmId', reason: /required|missing/ } },
   { name: 'a malformed commit vm_id', body: 'resource "vers_vm_commit" "bad" {\n  vm_id = "not-a-uuid"\n}\n', at: 'vm_id', address: 'vers_vm_commit.bad', message: /Invalid value for vm_id .*vm_id must be a UUID/, pulumi: { type: COMMIT, news: { vmId: 'not-a-uuid' }, property: 'vmId', reason: /must be a UUID/ } },
@@ -103,6 +111,9 @@ const CASES: BadInput[] = [
   { name: 'a malformed restore commit_id', body: 'resource "vers_vm_restore" "bad" {\n  commit_id = "0123-4567"\n}\n', at: 'commit_id', address: 'vers_vm_restore.bad', message: /Invalid value for commit_id .*commit_id must be a UUID/, pulumi: { type: RESTORE, news: { commitId: '0123-4567' }, property: 'commitId', reason: /must be a UUID/ } },
   { name: 'a restore desired_state that does not exist', body: `resource "vers_vm_restore" "bad" {\n  commit_id     = "${VM_ID}"\n  desired_state = "stopped"\n}\n`, at: 'desired_state', address: 'vers_vm_restore.bad', message: /Invalid value for desired_state .*(running.*paused)/, pulumi: { type: RESTORE, news: { commitId: VM_ID, desiredState: 'stopped' }, property: 'desiredState', reason: /running.*paused/ } },
   { name: 'an empty branch source_vm_id', body: 'resource "vers_vm_branch" "bad" {\n  source_vm_id = ""\n}\n', at: 'source_vm_id', address: 'vers_vm_branch.bad', message: /Invalid value for source_vm_id .*source_vm_id must be a UUID/, pulumi: { type: BRANCH, news: { sourceVmId: '' }, property: 'sourceVmId', reason: /must be a UUID/ } },
+
+  { name: 'a restore with the reserved request-token label', body: `resource "vers_vm_restore" "bad" {\n  commit_id = "${VM_ID}"\n  labels    = { "vers.sh/request-token" = "x" }\n}\n`, at: 'labels', address: 'vers_vm_restore.bad', message: /Invalid value for labels\["vers\.sh\/request-token"\] .*reserved/, pulumi: { type: RESTORE, news: { commitId: VM_ID, labels: { 'vers.sh/request-token': 'x' } }, property: 'labels["vers.sh/request-token"]', reason: /reserved/ } },
+  { name: 'a branch with the reserved request-token label', body: `resource "vers_vm_branch" "bad" {\n  source_vm_id = "${VM_ID}"\n  labels       = { "vers.sh/request-token" = "x" }\n}\n`, at: 'labels', address: 'vers_vm_branch.bad', message: /Invalid value for labels\["vers\.sh\/request-token"\] .*reserved/, pulumi: { type: BRANCH, news: { sourceVmId: VM_ID, labels: { 'vers.sh/request-token': 'x' } }, property: 'labels["vers.sh/request-token"]', reason: /reserved/ } },
 
   // vers_provision.
   { name: 'a file with both source and content', body: provision(file('    source      = "exists.txt"\n    content     = "inline"\n    destination = "/tmp/both"')), at: BLOCK_LEVEL, address: 'vers_provision.bad', message: /Invalid value for file\[0\] .*file\[0\] must set exactly one of `source` and `content`/, pulumi: { type: PROVISION, news: { vmId: VM_ID, files: [{ source: 'exists.txt', content: 'inline', destination: '/tmp/both' }] }, property: 'files[0]', reason: /exactly one of/ } },
@@ -116,6 +127,47 @@ const CASES: BadInput[] = [
   { name: 'an empty command', body: provision('  commands = ["echo ok", ""]'), at: 'commands', address: 'vers_provision.bad', message: /Invalid value for commands\[1\] .*commands\[1\] must (not be empty|be a non-empty string|have at least 1 character)/, pulumi: { type: PROVISION, news: { vmId: VM_ID, commands: ['echo ok', ''] }, property: 'commands[1]', reason: /empty|at least 1/ } },
   { name: 'environment that is not a map', body: provision('  environment = ["A=1"]'), at: 'environment', address: 'vers_provision.bad', message: /Inappropriate value for attribute "environment": map of string required/, pulumi: { type: PROVISION, news: { vmId: VM_ID, environment: ['A=1'] }, property: 'environment', reason: /object|map/ } },
   { name: 'a malformed provision vm_id', body: 'resource "vers_provision" "bad" {\n  vm_id    = "vm-1"\n  commands = ["true"]\n}\n', at: 'vm_id', address: 'vers_provision.bad', message: /Invalid value for vm_id .*vm_id must be a UUID/, pulumi: { type: PROVISION, news: { vmId: 'vm-1', commands: ['true'] }, property: 'vmId', reason: /must be a UUID/ } },
+
+  ...['0s', '0.0001ms', '500ms', '600h', '999999h'].map((timeout): BadInput => ({
+    name: `a timeout of ${timeout}`,
+    body: provision(`  timeout = "${timeout}"`),
+    at: 'timeout',
+    address: 'vers_provision.bad',
+    message: /Invalid value for timeout .*timeout must be between 1s and 24h/,
+    pulumi: { type: PROVISION, news: { vmId: VM_ID, timeout }, property: 'timeout', reason: /^must be between 1s and 24h$/ },
+  })),
+  ...['1BAD-NAME', 'BAD-NAME', 'A B', ''].map((key): BadInput => ({
+    name: `an environment key ${JSON.stringify(key)}`,
+    body: provision(`  environment = { ${JSON.stringify(key)} = "x" }`),
+    at: 'environment',
+    address: 'vers_provision.bad',
+    message: new RegExp(`Invalid value for environment\\[${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\] .*must be a shell variable name`),
+    pulumi: { type: PROVISION, news: { vmId: VM_ID, environment: { [key]: 'x' } }, property: `environment[${JSON.stringify(key)}]`, reason: /shell variable name/ },
+  })),
+  { name: 'an environment value with a NUL character', body: provision('  environment = { A = "x\\u0000y" }'), at: 'environment', address: 'vers_provision.bad', message: /Invalid value for environment\["A"\] .*NUL/, pulumi: { type: PROVISION, news: { vmId: VM_ID, environment: { A: 'x\u0000y' } }, property: 'environment["A"]', reason: /NUL/ } },
+  { name: 'an environment value of 200 KB', body: provision('  environment = { BIG = format("%0200000d", 0) }'), at: 'environment', address: 'vers_provision.bad', message: /Invalid value for environment\["BIG"\] .*at most 128 KiB/, pulumi: { type: PROVISION, news: { vmId: VM_ID, environment: { BIG: '0'.repeat(200_000) } }, property: 'environment["BIG"]', reason: /at most 128 KiB/ } },
+  { name: 'an environment of more than 1 MiB', body: provision('  environment = { for i in range(9) : "V${i}" => format("%0120000d", 0) }'), at: 'environment', address: 'vers_provision.bad', message: /Invalid value for environment .*at most 1 MiB/, pulumi: { type: PROVISION, news: { vmId: VM_ID, environment: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`V${i}`, '0'.repeat(120_000)])) }, property: 'environment', reason: /at most 1 MiB/ } },
+  { name: 'a command with a NUL character', body: provision('  commands = ["echo a\\u0000b"]'), at: 'commands', address: 'vers_provision.bad', message: /Invalid value for commands\[0\] .*NUL/, pulumi: { type: PROVISION, news: { vmId: VM_ID, commands: ['echo a\u0000b'] }, property: 'commands[0]', reason: /NUL/ } },
+  { name: 'a command of 200 KB', body: provision('  commands = [format("echo %0200000d", 0)]'), at: 'commands', address: 'vers_provision.bad', message: /Invalid value for commands\[0\] .*at most 131072 characters/, pulumi: { type: PROVISION, news: { vmId: VM_ID, commands: [`echo ${'0'.repeat(200_000)}`] }, property: 'commands[0]', reason: /at most 131072 characters/ } },
+  { name: 'a command of 1 MiB', body: provision('  commands = ["true", format("echo %01048576d", 0)]'), at: 'commands', address: 'vers_provision.bad', message: /Invalid value for commands\[1\] .*at most 131072 characters/, pulumi: { type: PROVISION, news: { vmId: VM_ID, commands: ['true', `echo ${'0'.repeat(1_048_576)}`] }, property: 'commands[1]', reason: /at most 131072 characters/ } },
+  { name: 'a command of blanks', body: provision('  commands = ["   "]'), at: 'commands', address: 'vers_provision.bad', message: /Invalid value for commands\[0\] .*commands\[0\] must (not be empty|be a non-empty string|not be blank)/, pulumi: { type: PROVISION, news: { vmId: VM_ID, commands: ['   '] }, property: 'commands[0]', reason: /empty|blank/ } },
+  ...['/', '/tmp/', '/root/newdir/', '/tmp/.', '/tmp/..', '/tmp/a\\u0000b'].map((destination): BadInput => ({
+    name: `the destination ${destination}`,
+    body: provision(file(`    content     = "x"\n    destination = "${destination}"`)),
+    at: `"${destination}"`,
+    address: 'vers_provision.bad',
+    message: /Invalid value for file\[0\]\.destination .*must be an absolute path to a file/,
+    pulumi: { type: PROVISION, news: { vmId: VM_ID, files: [{ content: 'x', destination: destination.replace('\\u0000', '\u0000') }] }, property: 'files[0].destination', reason: /absolute path to a file/ },
+  })),
+  ...['07777', '4755', '02755', '1777'].map((mode): BadInput => ({
+    name: `the mode ${mode} with setuid, setgid or sticky bits`,
+    body: provision(file(`    content     = "x"\n    destination = "/tmp/x"\n    mode        = "${mode}"`)),
+    at: 'mode',
+    address: 'vers_provision.bad',
+    message: /Invalid value for file\[0\]\.mode .*setuid, setgid and sticky bits .*not allowed/,
+    pulumi: { type: PROVISION, news: { vmId: VM_ID, files: [{ content: 'x', destination: '/tmp/x', mode }] }, property: 'files[0].mode', reason: /setuid, setgid and sticky bits/ },
+  })),
+  { name: 'a symbolic mode', body: provision(file('    content     = "x"\n    destination = "/tmp/x"\n    mode        = "rwxr-xr-x"')), at: 'mode', address: 'vers_provision.bad', message: /Invalid value for file\[0\]\.mode .*must be octal permission bits/, pulumi: { type: PROVISION, news: { vmId: VM_ID, files: [{ content: 'x', destination: '/tmp/x', mode: 'rwxr-xr-x' }] }, property: 'files[0].mode', reason: /octal/ } },
 
   // Data sources.
   { name: 'a malformed commit id to look up', body: 'data "vers_commit" "bad" {\n  commit_id = "nope"\n}\n', at: 'commit_id', address: 'data.vers_commit.bad', message: /Invalid value for commit_id .*commit_id must be a UUID/ },
@@ -159,8 +211,8 @@ suite('bad input: a clear, attribute-precise error at validate/plan time, and no
     expect(report?.exitCode ?? 0).toBe(0);
   });
 
-  test('the table holds at least 30 invalid configurations', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(30);
+  test('the table holds at least 80 invalid configurations', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(80);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
@@ -183,6 +235,32 @@ suite('bad input: a clear, attribute-precise error at validate/plan time, and no
     // Terraform's own errors (types, required arguments) name the block; the provider's also say `with <address>`.
     expect(error).toContain(bad.address === undefined ? 'in provider "vers"' : blockOf(bad.address));
     if (bad.local !== false) expect(calls).toBe(0);
+  });
+
+  test('terraform: plain http with allow_insecure_http, and insecure_skip_tls_verify, are warnings the plan shows', async () => {
+    ws.writeConfig(`${PROVIDER_HEADER}\nprovider "vers" {\n  base_url                 = "http://vers.example.com/api/v1"\n  allow_insecure_http      = true\n  insecure_skip_tls_verify = true\n}\n\n${vm('')}`);
+    const before = await apiRequestCount(local);
+    const result = await ws.run(['plan', '-no-color']);
+    expect(result.code).toBe(0);
+    const warnings = result.output.split(/\n(?=\s*Warning: )/).map((block) => block.replace(/\s+/g, ' ')).filter((block) => /^ ?Warning: /.test(block));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Warning: .*API key .*unencrypted.*http:\/\/vers\.example\.com/),
+        expect.stringMatching(/Warning: .*insecure_skip_tls_verify.*not verified/),
+      ]),
+    );
+    expect(await apiRequestCount(local)).toBe(before);
+  });
+
+  test('pulumi: insecure_skip_tls_verify is a warning in the engine log', async () => {
+    const warned = await PluginHarness.start({ cwd: ws.workDir, env: { VERS_API_KEY: local.ready.api_key } });
+    try {
+      await warned.handshake();
+      await warned.configure({ baseUrl: local.ready.base_url, vmDomain: local.ready.vm_domain, insecureSkipTlsVerify: true });
+      await expect(warned.waitForLog((entry) => entry.severity === 2 && /insecure_skip_tls_verify.*not verified/.test(entry.message))).resolves.toBeDefined();
+    } finally {
+      await warned.close();
+    }
   });
 
   const pulumiCases = CASES.filter((c) => c.pulumi !== undefined);

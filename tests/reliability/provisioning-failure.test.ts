@@ -79,7 +79,8 @@ suite('a failing provisioning command through terraform', () => {
     expect(found).toHaveLength(1);
     const error = found[0] as string;
     expect(error).toMatch(/^Error: .*vers_provision\.setup/);
-    expect(error).toContain('command "/opt/reliability/setup.sh version-check" exited with code 3');
+    // Named by position: the second command, the one that ran the script.
+    expect(error).toContain('commands[1] exited with code 3');
     expect(error).toContain(`setup ${version}: the widget is missing`);
     expect(error).toContain('setup noise line 60');
     // A tail, not the whole stderr.

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../provider/schema/package-schema';
-import { referencePath } from '../../provider/util/repo-root';
+import { join } from 'node:path';
+import { referencePath, repoRoot } from '../../provider/util/repo-root';
 
 const metaschemaPath = referencePath('pulumi-metaschema.json');
 
@@ -60,5 +61,19 @@ describe('schema.json', () => {
     for (const token of ['vers:index:Vm', 'vers:index:VmBranch', 'vers:index:VmRestore']) {
       expect(schema.resources[token]?.properties['sshPrivateKey']?.secret).toBe(true);
     }
+  });
+
+  test('provisioning secrets are marked: environment values and file contents, as inputs and outputs, and Terraform sees them sensitive', () => {
+    const provision = schema.resources['vers:index:Provision'];
+    expect(provision?.inputProperties['environment']?.secret).toBe(true);
+    expect(provision?.properties['environment']?.secret).toBe(true);
+    const file = schema.types['vers:index:ProvisionFile'];
+    expect(file !== undefined && 'properties' in file ? file.properties['content']?.secret : undefined).toBe(true);
+    const generated = JSON.parse(readFileSync(join(repoRoot(), 'tfbridge', 'generated', 'provider-schema.json'), 'utf8')) as {
+      resourceSchemas: Record<string, { block: { attributes: Array<{ name: string; sensitive?: boolean }>; blockTypes: Array<{ typeName: string; block: { attributes: Array<{ name: string; sensitive?: boolean }> } }> } }>;
+    };
+    const block = generated.resourceSchemas['vers_provision']!.block;
+    expect(block.attributes.find((attribute) => attribute.name === 'environment')?.sensitive).toBe(true);
+    expect(block.blockTypes.find((nested) => nested.typeName === 'file')?.block.attributes.find((attribute) => attribute.name === 'content')?.sensitive).toBe(true);
   });
 });

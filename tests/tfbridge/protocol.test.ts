@@ -344,10 +344,16 @@ describe('tfplugin6 RPCs through the bridge (fixture lifecycle)', () => {
       config: dynamicValue({ endpoint: 'http://leak.invalid', token: secret }),
     });
     expect(configured.diagnostics).toHaveLength(1);
-    expect(configured.diagnostics[0]?.detail).toContain('(sensitive value)');
+    expect(configured.diagnostics[0]?.detail).toContain('[REDACTED]');
     expect(JSON.stringify(configured.diagnostics)).not.toContain(secret);
     expect(stepsOf(configured.diagnostics[0])).toEqual([{ attribute_name: 'token' }]);
     expect(provider.stderr()).not.toContain(secret);
+  });
+
+  test('warnings of the configuration become warning diagnostics of ConfigureProvider', async () => {
+    const provider = await fixtureProvider();
+    const configured = await provider.call<{ diagnostics: Diagnostic[] }>('ConfigureProvider', { terraform_version: '1.11.4', config: dynamicValue({ endpoint: 'http://warn.invalid', token: null }) });
+    expect(configured.diagnostics).toEqual([expect.objectContaining({ severity: 'WARNING', summary: 'Insecure provider setting endpoint', detail: 'the endpoint warn.invalid is only for tests.' })]);
   });
 
   test('provider configuration is checked by the backend and unknown provider arguments are refused with a reason', async () => {

@@ -1,5 +1,5 @@
 import type { Logger, LogLevel } from '../../provider/resources/types';
-import { SecretRedactor } from './secret-redactor';
+import { SecretRedactor } from '../../provider/redaction';
 
 /**
  * Logging for a Terraform provider process. Terraform reads the provider's

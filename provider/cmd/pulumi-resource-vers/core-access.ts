@@ -31,8 +31,10 @@ export function functionLifecycle(token: string): FunctionLifecycle | undefined 
   return loadRegistry().functionLifecycles[token];
 }
 
-export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv): unknown {
-  return loadProviderModule().configureProvider(input, env);
+/** The configured provider, and what its settings put at risk (for warnings). */
+export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv): { provider: unknown; warnings: ReadonlyArray<{ message: string }> } {
+  const provider = loadProviderModule().configureProvider(input, env);
+  return { provider, warnings: provider.config.warnings };
 }
 
 export function checkProviderConfig(input: ProviderConfigInput, env: NodeJS.ProcessEnv): CheckFailure[] {

@@ -32,6 +32,18 @@ describe('Pulumi wire values and core property bags', () => {
     expect(wire).toEqual({ sshPrivateKey: secret('-----BEGIN OPENSSH PRIVATE KEY-----'), ip: 'fd00::1' });
   });
 
+  test('a value schema.json marks secret below the top level is wrapped there, and coming back it keeps its property plain', () => {
+    const nested = new Set(['files[].content']);
+    const files = [{ destination: '/etc/app.conf', content: 'password=s3cret', mode: '0600' }];
+    const wire = overTheWire(toWire({ files }, [], nested));
+    expect(wire).toEqual({ files: [{ destination: '/etc/app.conf', content: secret('password=s3cret'), mode: '0600' }] });
+    const back = fromWire(wire, nested);
+    expect(back.bag).toEqual({ files });
+    expect([...back.secretKeys]).toEqual([]);
+    // A secret anywhere else still makes its whole property secret.
+    expect([...fromWire(overTheWire({ files: [{ destination: secret('/etc/app.conf') }] }), nested).secretKeys]).toEqual(['files']);
+  });
+
   test('unknowns pass through both ways as the core UNKNOWN sentinel', () => {
     const { bag } = fromWire(overTheWire({ vmId: UNKNOWN, labels: { a: UNKNOWN } }));
     expect(bag).toEqual({ vmId: UNKNOWN, labels: { a: UNKNOWN } });

@@ -2,10 +2,10 @@ import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import { PluginInfo, type PluginAttach } from '@pulumi/pulumi/proto/plugin_pb';
 import * as pb from '@pulumi/pulumi/proto/provider_pb';
-import { redact } from '../../config';
 import { ConfigError, PartialCreateError, ProviderError } from '../../errors';
 import { readFileSync } from 'node:fs';
-import { loadPackageSchema, resourceSpec, schemaPath, secretOutputsOf } from '../../schema/package-schema';
+import { SecretRedactor } from '../../redaction';
+import { loadPackageSchema, nestedSecretPaths, resourceSpec, schemaPath, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../schema/package-schema';
 import type { CheckFailure, DiffResult, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../resources/types';
 import { replacementCarries } from '../../resources/carry-store';
 import { UNKNOWN, containsUnknown } from '../../resources/unknown';
@@ -52,17 +52,21 @@ export class ResourceProviderService {
   private readonly env: NodeJS.ProcessEnv;
   private readonly cancellation = new AbortController();
   private provider: unknown;
-  /** The configured API key, only ever used to scrub it out of messages. */
-  private apiKey: string | undefined;
+  /**
+   * Every secret this process has been given: the API key, values the
+   * engine sent as secrets, and values schema.json marks secret (a plain
+   * `environment` value, a file's content). Scrubbed from every message.
+   */
+  private readonly redactor = new SecretRedactor();
 
   constructor(options: ResourceProviderServiceOptions) {
     this.engineLog = options.engineLog;
     this.env = options.env;
-    this.apiKey = options.env.VERS_API_KEY;
+    this.redactor.remember(options.env.VERS_API_KEY);
   }
 
-  /** Text with the configured secrets removed: for every message and log line. */
-  readonly redact = (text: string): string => redact(text, [this.apiKey, this.env.VERS_API_KEY]);
+  /** Text with the known secrets removed: for every message and log line. */
+  readonly redact = (text: string): string => this.redactor.redact(text);
 
   /** A gRPC error for the engine from anything a method threw. */
   grpcError(error: unknown): ReturnType<typeof toGrpcError> {
@@ -144,9 +148,9 @@ export class ResourceProviderService {
       const first = translated.failures[0] as CheckFailure;
       throw new ConfigError(first.property, `${first.property} ${first.reason}`);
     }
-    if (typeof translated.input.apiKey === 'string') this.apiKey = translated.input.apiKey;
+    this.redactor.remember(translated.input.apiKey);
     // A second Configure replaces the provider; calls still running keep the one they started with.
-    this.provider = core.configureProvider(translated.input, this.env);
+    this.provider = this.configured(translated.input);
     const response = new pb.ConfigureResponse();
     response.setAcceptsecrets(true);
     response.setSupportspreview(true);
@@ -161,12 +165,13 @@ export class ResourceProviderService {
     const token = typeOf(request.getType(), request.getUrn());
     const lifecycle = lifecycleFor(token);
     const response = new pb.CheckResponse();
-    const news = this.unwrapOrFailures(request.getNews()?.toJavaScript());
+    const news = this.unwrapOrFailures(request.getNews()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).inputProperties));
     if ('failures' in news) return withFailures(response, news.failures);
     const olds = fromWire(request.getOlds()?.toJavaScript()).bag;
+    this.rememberSecrets(token, news);
     const result = await lifecycle.check(news.bag, Object.keys(olds).length === 0 ? undefined : olds);
-    // Check fills derived values (a file's hash): an input holding one is as secret as the output.
-    response.setInputs(toStruct(toWire(result.inputs, new Set([...news.secretKeys, ...secretOutputsOf(resourceSpec(token))]))));
+    const inputs = resourceSpec(token).inputProperties;
+    response.setInputs(toStruct(toWire(result.inputs, new Set([...news.secretKeys, ...secretKeysOf(inputs)]), nestedSecretPaths(inputs))));
     return withFailures(response, result.failures.map((failure) => ({ property: failure.property, reason: this.redact(failure.reason) })));
   }
 
@@ -186,19 +191,21 @@ export class ResourceProviderService {
   async create(request: pb.CreateRequest): Promise<pb.CreateResponse> {
     const token = typeOf(request.getType(), request.getUrn());
     const lifecycle = lifecycleFor(token);
-    const inputs = fromWire(request.getProperties()?.toJavaScript());
+    const inputs = fromWire(request.getProperties()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).inputProperties));
+    this.rememberSecrets(token, inputs);
     const secretKeys = new Set([...inputs.secretKeys, ...secretOutputsOf(resourceSpec(token))]);
+    const nested = nestedSecretPaths(resourceSpec(token).properties);
     const response = new pb.CreateResponse();
     if (request.getPreview()) {
       response.setId('');
-      response.setProperties(toStruct(toWire(previewCreateOutputs(token, inputs.bag), secretKeys)));
+      response.setProperties(toStruct(toWire(previewCreateOutputs(token, inputs.bag), secretKeys, nested)));
       return response;
     }
     const ctx = this.context(request.getUrn(), request.getTimeout());
     try {
       const created = await lifecycle.create(inputs.bag, ctx, replacementCarries.take(request.getUrn(), inputs.bag));
       response.setId(created.id);
-      response.setProperties(toStruct(toWire(created.outs, secretKeys)));
+      response.setProperties(toStruct(toWire(created.outs, secretKeys, nested)));
       return response;
     } catch (error) {
       throw this.partialFailure(error, inputs, secretKeys);
@@ -208,8 +215,8 @@ export class ResourceProviderService {
   async read(request: pb.ReadRequest): Promise<pb.ReadResponse> {
     const token = typeOf(request.getType(), request.getUrn());
     const lifecycle = lifecycleFor(token);
-    const state = fromWire(request.getProperties()?.toJavaScript());
-    const oldInputs = fromWire(request.getInputs()?.toJavaScript());
+    const state = fromWire(request.getProperties()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).properties));
+    const oldInputs = fromWire(request.getInputs()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).inputProperties));
     const isImport = Object.keys(state.bag).length === 0;
     const result = await lifecycle.read(request.getId(), isImport ? undefined : state.bag, this.context(request.getUrn(), request.getTimeout()));
     const response = new pb.ReadResponse();
@@ -219,28 +226,31 @@ export class ResourceProviderService {
       return response;
     }
     const secretKeys = new Set([...state.secretKeys, ...oldInputs.secretKeys, ...secretOutputsOf(resourceSpec(token))]);
+    const nested = nestedSecretPaths(resourceSpec(token).properties);
     response.setId(result.id);
-    response.setProperties(toStruct(toWire(result.outs, secretKeys)));
-    response.setInputs(toStruct(toWire(inputsAfterRead(token, result.outs, isImport ? undefined : oldInputs.bag), secretKeys)));
+    response.setProperties(toStruct(toWire(result.outs, secretKeys, nested)));
+    response.setInputs(toStruct(toWire(inputsAfterRead(token, result.outs, isImport ? undefined : oldInputs.bag), new Set([...secretKeys, ...secretKeysOf(resourceSpec(token).inputProperties)]), nested)));
     return response;
   }
 
   async update(request: pb.UpdateRequest): Promise<pb.UpdateResponse> {
     const token = typeOf(request.getType(), request.getUrn());
     const lifecycle = lifecycleFor(token);
-    const olds = fromWire(request.getOlds()?.toJavaScript());
-    const news = fromWire(request.getNews()?.toJavaScript());
+    const olds = fromWire(request.getOlds()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).properties));
+    const news = fromWire(request.getNews()?.toJavaScript(), nestedSecretPaths(resourceSpec(token).inputProperties));
+    this.rememberSecrets(token, news);
     const secretKeys = new Set([...olds.secretKeys, ...news.secretKeys, ...secretOutputsOf(resourceSpec(token))]);
+    const nested = nestedSecretPaths(resourceSpec(token).properties);
     const response = new pb.UpdateResponse();
     if (request.getPreview()) {
       const planned = await lifecycle.diff(request.getId(), olds.bag, news.bag);
-      response.setProperties(toStruct(toWire(previewUpdateOutputs(token, olds.bag, news.bag, planned), secretKeys)));
+      response.setProperties(toStruct(toWire(previewUpdateOutputs(token, olds.bag, news.bag, planned), secretKeys, nested)));
       return response;
     }
     const ctx = this.context(request.getUrn(), request.getTimeout());
     try {
       const outs = await lifecycle.update(request.getId(), olds.bag, news.bag, ctx);
-      response.setProperties(toStruct(toWire(outs, secretKeys)));
+      response.setProperties(toStruct(toWire(outs, secretKeys, nested)));
       return response;
     } catch (error) {
       throw this.partialFailure(error, news, secretKeys);
@@ -288,15 +298,28 @@ export class ResourceProviderService {
   private configuredProvider(): unknown {
     if (this.provider === undefined) {
       const translated = configFromProperties(propertiesFromPulumiConfigEnv(this.env.PULUMI_CONFIG));
-      if (typeof translated.input.apiKey === 'string') this.apiKey = translated.input.apiKey;
-      this.provider = core.configureProvider(translated.input, this.env);
+      this.redactor.remember(translated.input.apiKey);
+      this.provider = this.configured(translated.input);
     }
     return this.provider;
   }
 
-  private unwrapOrFailures(wire: Record<string, unknown> | undefined): WireProperties | { failures: CheckFailure[] } {
+  /** Configure the core's provider; what its settings put at risk goes to the engine as warnings. */
+  private configured(input: Parameters<typeof core.configureProvider>[0]): unknown {
+    const { provider, warnings } = core.configureProvider(input, this.env);
+    for (const warning of warnings) this.engineLog.log('warn', warning.message);
+    return provider;
+  }
+
+  /** Values the engine sent as secrets, and those schema.json marks secret, are scrubbed from every later message. */
+  private rememberSecrets(token: string, inputs: WireProperties): void {
+    for (const key of inputs.secretKeys) for (const value of secretValuesOf({ [key]: { secret: true } }, inputs.bag)) this.redactor.remember(value);
+    for (const value of secretValuesOf(resourceSpec(token).inputProperties, inputs.bag)) this.redactor.remember(value);
+  }
+
+  private unwrapOrFailures(wire: Record<string, unknown> | undefined, nestedSecrets?: ReadonlySet<string>): WireProperties | { failures: CheckFailure[] } {
     try {
-      return fromWire(wire);
+      return fromWire(wire, nestedSecrets);
     } catch (error) {
       if (error instanceof UnsupportedWireValueError) return { failures: [{ property: error.property, reason: error.message }] };
       throw error;
@@ -348,6 +371,13 @@ function withFailures<T extends { setFailuresList(list: pb.CheckFailure[]): unkn
     }),
   );
   return response;
+}
+
+/** Top-level properties schema.json marks secret. */
+function secretKeysOf(properties: Record<string, PropertySpec>): string[] {
+  return Object.entries(properties)
+    .filter(([, spec]) => spec.secret === true)
+    .map(([key]) => key);
 }
 
 function secretConfigKeys(): string[] {

@@ -11,7 +11,7 @@ import { GENERATED_BANNER, docComment, fileNameOf, tokenName, typeImports } from
  */
 export function emitDynamicResource(schema: PackageSchema, token: string, spec: ResourceSpec): string {
   const name = tokenName(token);
-  const secretOutputs = secretOutputsOf(spec, schema);
+  const secretOutputs = secretOutputsOf(spec);
   const replaceOnChanges = replaceOnChangesOf(spec);
 
   const description = `${spec.description ?? ''}\n\nDynamic resource: the provider runs inside the Pulumi program (type \`pulumi-nodejs:dynamic/vers:${name}\`); no plugin needs installing. Configuration comes from the stack's \`vers:*\` config, then VERS_* environment variables, when each operation runs.`;

@@ -13,7 +13,7 @@ export function emitResource(schema: PackageSchema, token: string, spec: Resourc
   const name = tokenName(token);
   const outputs = Object.keys(spec.properties);
   const requiredInputs = spec.requiredInputs ?? [];
-  const secretOutputs = secretOutputsOf(spec, schema);
+  const secretOutputs = secretOutputsOf(spec);
   const replaceOnChanges = replaceOnChangesOf(spec);
 
   let text = docComment(spec.description, '');

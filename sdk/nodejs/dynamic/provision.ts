@@ -69,7 +69,7 @@ export class Provision extends pulumi.dynamic.Resource {
       props['timeout'] = (args ? args.timeout : undefined) ?? "10m";
     }
     props['sshHostKey'] = undefined;
-    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ['files'], replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] });
+    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ['environment'], replaceOnChanges: ['vmId', 'files', 'commands', 'triggers', 'environment'] });
     super(dynamicProviderFor('vers:index:Provision'), name, props, opts, 'vers', 'Provision');
   }
 }

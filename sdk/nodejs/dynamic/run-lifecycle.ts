@@ -142,7 +142,10 @@ function context(token: string, stackConfig: Record<string, string>): LifecycleC
   const cacheKey = JSON.stringify(input);
   let provider = configured.get(cacheKey);
   if (provider === undefined) {
-    provider = configureProvider(input, process.env);
+    const created = configureProvider(input, process.env);
+    // What the settings put at risk (TLS verification off, plain http), once per configuration.
+    for (const warning of created.config.warnings) process.stderr.write(`[vers warn] ${redact(warning.message, [input.apiKey, process.env.VERS_API_KEY])}\n`);
+    provider = created;
     configured.set(cacheKey, provider);
   }
   const secrets = [input.apiKey, process.env.VERS_API_KEY];
@@ -161,7 +164,7 @@ function context(token: string, stackConfig: Record<string, string>): LifecycleC
 function configInput(stackConfig: Record<string, string>): ProviderConfigInput {
   const input: ProviderConfigInput = {};
   for (const [key, value] of Object.entries(stackConfig)) {
-    if (key === 'insecureSkipTlsVerify') input.insecureSkipTlsVerify = value.trim().toLowerCase() === 'true';
+    if (key === 'insecureSkipTlsVerify' || key === 'allowInsecureHttp') input[key] = value.trim().toLowerCase() === 'true';
     else (input as Record<string, string>)[key] = value;
   }
   return input;

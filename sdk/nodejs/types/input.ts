@@ -12,15 +12,15 @@ export interface ProvisionFileArgs {
    */
   source?: pulumi.Input<string>;
   /**
-   * Inline contents to write.
+   * Inline contents to write. Secret: kept out of plans, and blanked from command output, logs and errors.
    */
   content?: pulumi.Input<string>;
   /**
-   * Absolute path of the file inside the VM. Parent directories are created.
+   * Absolute path of the file inside the VM. Parent directories are created. The file is written beside it under a temporary name and renamed over it once complete, so an existing file is replaced whole or not at all (a failed, timed-out or cancelled upload removes the temporary file; one left by a dropped connection is removed by the next upload to the same path). A path that names a directory (`/`, a trailing `/`, a last part `.` or `..`) is refused when planning; a path that is an existing directory in the VM fails when applying. A symbolic link is followed. A full disk fails with ENOSPC, the file size and the free space.
    */
   destination: pulumi.Input<string>;
   /**
-   * Octal permission bits of the file in the VM, such as `0644` or `0755`.
+   * Octal permission bits of the file in the VM, such as `0644` or `0755`, from `000` to `777`. Setuid, setgid and sticky bits are refused: set them with a command (`chmod u+s`) if you mean to.
    */
   mode?: pulumi.Input<string>;
 }

@@ -42,6 +42,11 @@ export function privateKeyNeedles(keys: ReadonlyMap<string, string>): Needle[] {
   return needles;
 }
 
+/** Plain canary secrets, each by its label. */
+export function canaryNeedles(canaries: Readonly<Record<string, string>>): Needle[] {
+  return Object.entries(canaries).map(([label, text]) => ({ label, text }));
+}
+
 /** `where: label` for every needle found in `text`. */
 export function findNeedles(where: string, text: string, needles: readonly Needle[]): string[] {
   return needles.filter((needle) => text.includes(needle.text)).map((needle) => `${where}: ${needle.label}`);
@@ -82,6 +87,20 @@ export function planOrStateWithoutSensitive(document: Json): Json {
   }
   if (document.sensitive === true && 'value' in document) out.value = '(sensitive)';
   return out;
+}
+
+/**
+ * A plan's JSON without Terraform's echo of the user's own inputs: the
+ * `variables` it was run with and the `configuration` (the .tf files,
+ * literals included). A value written into a .tf file or passed as a
+ * variable is there by the user's hand, whatever the provider does; every
+ * value the provider's schema governs is in `planned_values`,
+ * `resource_changes` and `prior_state`, which stay.
+ */
+export function planWithoutUserInputs(document: Json): Json {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return document;
+  const { variables: _variables, configuration: _configuration, ...rest } = document;
+  return rest;
 }
 
 /** A state file (format 4) with the attributes each instance lists in `sensitive_attributes` taken out. */
