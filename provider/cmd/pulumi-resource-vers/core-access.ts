@@ -1,5 +1,5 @@
 import type { ProviderConfigInput } from '../../config';
-import type { CheckFailure, FunctionLifecycle, ResourceLifecycle } from '../../resources/types';
+import type { CheckFailure, FunctionLifecycle, Logger, ResourceLifecycle } from '../../resources/types';
 
 /**
  * The core, loaded on first use: the registry pulls in the API client and
@@ -31,8 +31,8 @@ export function functionLifecycle(token: string): FunctionLifecycle | undefined 
   return loadRegistry().functionLifecycles[token];
 }
 
-export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv): unknown {
-  return loadProviderModule().configureProvider(input, env);
+export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv, logger?: Logger): unknown {
+  return loadProviderModule().configureProvider(input, env, logger === undefined ? {} : { logger });
 }
 
 export function checkProviderConfig(input: ProviderConfigInput, env: NodeJS.ProcessEnv): CheckFailure[] {

@@ -6,7 +6,7 @@ import { redact } from '../../config';
 import { ConfigError, PartialCreateError, ProviderError } from '../../errors';
 import { readFileSync } from 'node:fs';
 import { loadPackageSchema, resourceSpec, schemaPath, secretOutputsOf } from '../../schema/package-schema';
-import type { CheckFailure, DiffResult, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../resources/types';
+import type { CheckFailure, DiffResult, LifecycleContext, Logger, PropertyBag, ResourceLifecycle } from '../../resources/types';
 import { UNKNOWN, containsUnknown } from '../../resources/unknown';
 import * as core from './core-access';
 import type { EngineLog } from './engine-log';
@@ -145,7 +145,7 @@ export class ResourceProviderService {
     }
     if (typeof translated.input.apiKey === 'string') this.apiKey = translated.input.apiKey;
     // A second Configure replaces the provider; calls still running keep the one they started with.
-    this.provider = core.configureProvider(translated.input, this.env);
+    this.provider = core.configureProvider(translated.input, this.env, this.clientLog);
     const response = new pb.ConfigureResponse();
     response.setAcceptsecrets(true);
     response.setSupportspreview(true);
@@ -272,10 +272,14 @@ export class ResourceProviderService {
 
   // ---- helpers -----------------------------------------------------------
 
+  /** The API client's warnings (lost-answer recovery) reach the engine; its per-request debug lines do not. */
+  private readonly clientLog: Logger = { log: (level, message) => level !== 'debug' && this.engineLog.log(level, message) };
+
   private context(urn: string, timeoutSeconds: number): LifecycleContext {
     const signal =
       timeoutSeconds > 0 ? AbortSignal.any([this.cancellation.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : this.cancellation.signal;
-    return { provider: this.configuredProvider(), logger: this.engineLog.forResource(urn), signal };
+    // The URN names the resource instance across runs: a create finds what an interrupted one made.
+    return { provider: this.configuredProvider(), logger: this.engineLog.forResource(urn), signal, ...(urn === '' ? {} : { instanceKey: urn }) };
   }
 
   /** The provider from Configure; without one (the engine skips Configure while config is unknown), from PULUMI_CONFIG and env. */
@@ -283,7 +287,7 @@ export class ResourceProviderService {
     if (this.provider === undefined) {
       const translated = configFromProperties(propertiesFromPulumiConfigEnv(this.env.PULUMI_CONFIG));
       if (typeof translated.input.apiKey === 'string') this.apiKey = translated.input.apiKey;
-      this.provider = core.configureProvider(translated.input, this.env);
+      this.provider = core.configureProvider(translated.input, this.env, this.clientLog);
     }
     return this.provider;
   }
