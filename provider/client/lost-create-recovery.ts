@@ -190,6 +190,8 @@ export class LostCreateRecovery {
       const group = [...this.lost].filter((other) => other.key === call.key);
       const since = Math.min(...group.map((other) => other.startedAt));
       const place = (serverTime: string): PlaceInTime => this.clock.place(serverTime, since);
+      const { low, high } = this.clock.offsetMs;
+      this.log('debug', `lost answer: looking for ${create.describe} among ${vms.length} VMs; server clock offset known within [${low}, ${high}] ms (${high - low} ms wide)`);
       const candidates: Vm[] = [];
       for (const vm of vms) {
         if (this.claimed.has(vm.vm_id) || vm.labels?.[REQUEST_TOKEN_LABEL] !== undefined) continue;
