@@ -64,8 +64,8 @@ export async function readVmOutputs(
 const FINISH_MARK_DEADLINE_MS = 10_000;
 
 /** How to keep or remove something that no state records, for messages. */
-export function importOrDelete(token: string, id: string): string {
-  return `keep it with \`terraform import <address> ${id}\` (Terraform) or \`pulumi import ${token} <name> ${id}\` (Pulumi), or delete it`;
+export function importOrDelete(typeToken: string, id: string): string {
+  return `keep it with \`terraform import <address> ${id}\` (Terraform) or \`pulumi import ${typeToken} <name> ${id}\` (Pulumi), or delete it`;
 }
 
 export interface VmCreateStart {
@@ -81,14 +81,14 @@ export interface VmCreateStart {
  * listing per create. Without an instance key nothing can find such a VM,
  * so nothing is listed (Terraform: `terraform import`, docs/after-a-crash.md).
  */
-export async function startVmCreate(ctx: LifecycleContext, token: string, what: string): Promise<VmCreateStart> {
+export async function startVmCreate(ctx: LifecycleContext, typeToken: string, what: string): Promise<VmCreateStart> {
   const requestToken = requestTokenFor(ctx.instanceKey);
   if (ctx.instanceKey === undefined) return { requestToken, leftBehind: undefined };
   const left = (await providerOf(ctx).client.listVms({ signal: ctx.signal })).filter((vm) => vm.labels?.[REQUEST_TOKEN_LABEL] === requestToken).map((vm) => vm.vm_id);
   if (left.length > 1) {
     throw new CreateOutcomeUnknownError(
       `VMs ${left.join(', ')} all carry this resource's request token (${REQUEST_TOKEN_LABEL}=${requestToken}): earlier creates of it were interrupted more than once. ` +
-        `For each, ${importOrDelete(token, '<vm id>')}; then run again`,
+        `For each, ${importOrDelete(typeToken, '<vm id>')}; then run again`,
       { candidateVmIds: left, requestToken, operation: 'create' },
     );
   }
@@ -98,10 +98,10 @@ export async function startVmCreate(ctx: LifecycleContext, token: string, what: 
 }
 
 /** Say a new VM's id the instant Vers returned it: until the create finishes, nothing else records it. */
-export function announceNewVm(ctx: LifecycleContext, token: string, vmId: string, what: string): void {
+export function announceNewVm(ctx: LifecycleContext, typeToken: string, vmId: string, what: string): void {
   ctx.logger.log(
     'warn',
-    `VM ${vmId} created (${what}); it is recorded in the state only when this create finishes. If the run is interrupted before, ${importOrDelete(token, vmId)} (see "After a crash" in docs/after-a-crash.md)`,
+    `VM ${vmId} created (${what}); it is recorded in the state only when this create finishes. If the run is interrupted before, ${importOrDelete(typeToken, vmId)} (see "After a crash" in docs/after-a-crash.md)`,
   );
 }
 
