@@ -7,7 +7,7 @@ SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 JEST := NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js
 
-.PHONY: install build generate test demo bench docs emulator clean
+.PHONY: install build generate test soak demo bench docs emulator clean
 
 # npm ci only when the lockfile changed since the last install.
 $(NODE_MODULES_STAMP): package.json package-lock.json
@@ -35,6 +35,16 @@ test: build
 	@bash scripts/check-test-prerequisites.sh
 	$(JEST) --json --outputFile=dist/jest-results.json $(JEST_ARGS) || status=$$?; \
 	node scripts/test-summary.js dist/jest-results.json; exit $${status:-0}
+
+# The randomized lost-answer soak (tests/reliability/soak.test.ts) with more seeds than `make test`
+# runs: SEEDS seeds from FIRST_SEED, LANES vers-local instances at once. A failing seed is printed;
+# replay it with SOAK_SEED_LIST=<seed>[,<seed>…] make soak.
+SEEDS ?= 200
+FIRST_SEED ?= 1
+LANES ?= 2
+soak: build
+	@bash scripts/check-test-prerequisites.sh
+	SOAK_SEEDS=$(SEEDS) SOAK_FIRST_SEED=$(FIRST_SEED) SOAK_LANES=$(LANES) $(JEST) dist/tests/reliability/soak.test.js
 
 demo: build
 	bash scripts/demo.sh

@@ -5,6 +5,7 @@ import {
   CommandFailedError,
   ConfigError,
   ConflictError,
+  CreateOutcomeUnknownError,
   HostKeyMismatchError,
   NotFoundError,
   PartialCreateError,
@@ -33,6 +34,7 @@ describe('the error hierarchy', () => {
       [new CommandFailedError('commands[0]', 1, ''), 'COMMAND_FAILED'],
       [new CancelledError('create'), 'CANCELLED'],
       [new PartialCreateError('vm-1', { vmId: 'vm-1' }, new Error('boot failed')), 'PARTIAL_CREATE'],
+      [new CreateOutcomeUnknownError('which VM?', { candidateVmIds: ['vm-1', 'vm-2'] }), 'CREATE_OUTCOME_UNKNOWN'],
     ];
     for (const [error, code] of cases) {
       expect(error).toBeInstanceOf(ProviderError);

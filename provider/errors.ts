@@ -134,11 +134,38 @@ export class TimeoutError extends ProviderError {
   /** `request`, `boot`, `ssh-connect`, `command`, `provisioning`, … */
   readonly phase: string;
   readonly limitMs: number;
+  /** For an API call that ran out of time: how many attempts it made. */
+  readonly attempts?: number;
 
-  constructor(phase: string, limitMs: number, message: string, options: ProviderErrorOptions = {}) {
+  constructor(phase: string, limitMs: number, message: string, options: ProviderErrorOptions & { attempts?: number } = {}) {
     super('TIMEOUT', `${message} (${phase} limit ${formatDuration(limitMs)})`, options);
     this.phase = phase;
     this.limitMs = limitMs;
+    if (options.attempts !== undefined) this.attempts = options.attempts;
+  }
+}
+
+/**
+ * Thrown when the answer to a create was lost after Vers may have acted on
+ * it, and the client cannot tell what it made: several VMs could be this
+ * call's, or the API could not be read before the call's deadline. Nothing
+ * was adopted and nothing is sent again; the message names the VMs (or the
+ * label, or the commit id) to look for and how to import or delete them, so
+ * the next run does not silently make a second one.
+ */
+export class CreateOutcomeUnknownError extends ProviderError {
+  /** VMs that may be the one this call made. */
+  readonly candidateVmIds: readonly string[];
+  /** The `vers.sh/request-token` label value the call's VM carries, when it carries one from creation. */
+  readonly requestToken?: string;
+  /** The id the lost commit has, if it was made. */
+  readonly commitId?: string;
+
+  constructor(message: string, details: ProviderErrorOptions & { candidateVmIds?: readonly string[]; requestToken?: string; commitId?: string } = {}) {
+    super('CREATE_OUTCOME_UNKNOWN', message, details);
+    this.candidateVmIds = details.candidateVmIds ?? [];
+    if (details.requestToken !== undefined) this.requestToken = details.requestToken;
+    if (details.commitId !== undefined) this.commitId = details.commitId;
   }
 }
 

@@ -27,9 +27,30 @@ export interface Timeouts {
   exec?: number;
 }
 
+/**
+ * One deadline per API call in ms, by the same kinds as `Timeouts`: every
+ * attempt, every backoff wait and, for a create whose answer was lost, the
+ * search for what it made count against it. A call that runs out fails
+ * with an error that names its attempts and this limit ("no answer in 3
+ * attempts over 2m"). An attempt never runs past the deadline.
+ */
+export interface Deadlines {
+  /** Ordinary calls. Default 120000 (2 min): a silent API fails `plan` after 2 attempts instead of 6 (374 s). */
+  request?: number;
+  /** POST /vm/new_root and the search for its VM after a lost answer. Default 600000. */
+  createVm?: number;
+  /** POST /vm/{id}/commit. Default 600000. */
+  commit?: number;
+  /** POST /vm/from_commit and the branch calls. Default 600000. */
+  restore?: number;
+  /** POST /vm/{id}/exec. Default 600000. */
+  exec?: number;
+}
+
 export interface ClientOptions {
   retry?: RetryOptions;
   timeouts?: Timeouts;
+  deadlines?: Deadlines;
   /** Receives one `debug` line per HTTP attempt (method, path, status, time, request id); never headers. Default: none. */
   logger?: Logger;
   /** Value of the User-Agent header. Default `vers-iac/<version> (node <version>)`. */
@@ -38,9 +59,11 @@ export interface ClientOptions {
 
 export type ResolvedRetryOptions = Required<RetryOptions>;
 export type ResolvedTimeouts = Required<Timeouts>;
+export type ResolvedDeadlines = Required<Deadlines>;
 
 export const DEFAULT_RETRY: ResolvedRetryOptions = Object.freeze({ limit: 5, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 });
 export const DEFAULT_TIMEOUTS: ResolvedTimeouts = Object.freeze({ request: 60_000, createVm: 180_000, commit: 180_000, restore: 180_000, exec: 180_000 });
+export const DEFAULT_DEADLINES: ResolvedDeadlines = Object.freeze({ request: 120_000, createVm: 600_000, commit: 600_000, restore: 600_000, exec: 600_000 });
 
 const ONE_DAY_MS = 86_400_000;
 
@@ -62,6 +85,7 @@ const TIMEOUT_RULES: OptionRules = {
 const CLIENT_RULES: OptionRules = {
   retry: { kind: 'nested', rules: RETRY_RULES },
   timeouts: { kind: 'nested', rules: TIMEOUT_RULES },
+  deadlines: { kind: 'nested', rules: TIMEOUT_RULES },
   logger: { kind: 'object' },
   userAgent: { kind: 'string' },
 };
@@ -70,6 +94,7 @@ const CLIENT_RULES: OptionRules = {
 export function resolveClientOptions(options: ClientOptions = {}): {
   retry: ResolvedRetryOptions;
   timeouts: ResolvedTimeouts;
+  deadlines: ResolvedDeadlines;
   logger: Logger | undefined;
   userAgent: string;
 } {
@@ -77,6 +102,7 @@ export function resolveClientOptions(options: ClientOptions = {}): {
   return {
     retry: { ...DEFAULT_RETRY, ...definedOnly(options.retry) },
     timeouts: { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts) },
+    deadlines: { ...DEFAULT_DEADLINES, ...definedOnly(options.deadlines) },
     logger: options.logger,
     userAgent: options.userAgent ?? `vers-iac/0.1.0 (node ${process.version})`,
   };

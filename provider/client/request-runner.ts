@@ -3,10 +3,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Got, Response as GotResponse } from 'got' with { 'resolution-mode': 'import' };
 import { type ResolvedProviderConfig, redact, requireApiKey, trustedCertificates } from '../config';
-import { type ApiError, CancelledError, NetworkError, ProviderError, TimeoutError } from '../errors';
+import { type ApiError, CancelledError, formatDuration, NetworkError, ProviderError, TimeoutError } from '../errors';
 import type { Logger } from '../resources/types';
 import { errorFromResponse } from './error-from-response';
-import type { ResolvedRetryOptions, ResolvedTimeouts } from './options';
+import type { ResolvedDeadlines, ResolvedRetryOptions, ResolvedTimeouts } from './options';
+import type { ServerClock } from './server-clock';
 import { isRetryableStatus, NOT_SENT_NETWORK_CODES, parseRetryAfter, RETRYABLE_NETWORK_CODES, retryDelay, sleep } from './retry';
 
 /**
@@ -17,6 +18,10 @@ import { isRetryableStatus, NOT_SENT_NETWORK_CODES, parseRetryAfter, RETRYABLE_N
  * - `create` calls repeat only when the request provably did not reach the
  *   server (connection refused, DNS, connect timeout, 429), or, after an
  *   ambiguous failure, when `recover` finds no trace of the first attempt.
+ *   The last attempt's ambiguous failure is looked into too, before giving up.
+ * Every call has one deadline (ClientOptions.deadlines) that its attempts,
+ * waits and recovery share; the error of a call that runs out says how many
+ * attempts it made in how long.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -32,10 +37,30 @@ export interface CallSpec<T> {
   body?: unknown;
   timeout: keyof ResolvedTimeouts;
   kind: 'idempotent' | 'create';
-  /** For `create` calls whose result is recognisable: find what an earlier attempt made, or undefined. */
-  recover?: () => Promise<T | undefined>;
+  /**
+   * For `create` calls whose result is recognisable: after an attempt whose
+   * answer was lost, find what it made (undefined: it made nothing, so the
+   * call may be sent again). Throws CreateOutcomeUnknownError when that
+   * cannot be known.
+   */
+  recover?: (context: RecoveryContext) => Promise<T | undefined>;
   parse: (response: RawResponse) => T;
   resource?: string;
+  signal?: AbortSignal;
+  /** An earlier end than the call's own deadline (local epoch ms), for calls made on behalf of another call. */
+  deadlineAt?: number;
+  /** Told the local send and receive times of the attempt that succeeded, and its result (what it created lies between them). */
+  onAnswered?: (sentAt: number, receivedAt: number, result: T) => void;
+}
+
+/** What a recovery gets: the lost attempt's failure and the call's deadline. */
+export interface RecoveryContext {
+  /** The failure of the attempt whose answer was lost. */
+  failure: ProviderError;
+  /** Local epoch ms by which the call must end; the recovery's own reads retry until then. */
+  deadlineAt: number;
+  /** No attempt follows: what the recovery does not find is the caller's failure. */
+  last: boolean;
   signal?: AbortSignal;
 }
 
@@ -47,6 +72,9 @@ export interface RawResponse {
   method: HttpMethod;
   path: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Local epoch ms when the attempt was sent and when its answer arrived. */
+  sentAt: number;
+  receivedAt: number;
 }
 
 interface NetworkFailure {
@@ -66,6 +94,8 @@ function loadGot(): Promise<GotModule> {
 }
 
 const API_PREFIX_PATH = '/api/v1';
+/** Time kept free at the end of a recoverable create's deadline to look for a lost answer's result: a quarter of it, at most this, ms. */
+const SEARCH_RESERVE_MS = 30_000;
 /** Connect phases are bounded separately so a timeout there is known to be "not sent". */
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -82,8 +112,11 @@ export class RequestRunner {
     private readonly config: ResolvedProviderConfig,
     private readonly retry: ResolvedRetryOptions,
     private readonly timeouts: ResolvedTimeouts,
+    private readonly deadlines: ResolvedDeadlines,
     private readonly logger: Logger | undefined,
     private readonly userAgent: string,
+    /** Learns the server's clock from every answer's Date header. */
+    private readonly clock: ServerClock,
   ) {}
 
   /** Close the keep-alive sockets; the runner must not be used afterwards. */
@@ -95,10 +128,18 @@ export class RequestRunner {
     const apiKey = requireApiKey(this.config);
     const requestId = randomUUID();
     const fullPath = `${API_PREFIX_PATH}${spec.path}`;
+    const startedAt = Date.now();
+    const deadlineAt = Math.min(startedAt + this.deadlines[spec.timeout], spec.deadlineAt ?? Infinity);
+    // Attempts stop early enough for the last lost answer's result to be looked for before the deadline.
+    const attemptsEndAt = deadlineAt - (spec.recover === undefined ? 0 : Math.min(SEARCH_RESERVE_MS, (deadlineAt - startedAt) / 4));
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(spec.signal, spec.operation);
-      const outcome = await this.attempt(spec, apiKey, requestId, attempt);
-      if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) return spec.parse(outcome);
+      const outcome = await this.attempt(spec, apiKey, requestId, attempt, Math.max(1, Math.min(this.timeouts[spec.timeout], attemptsEndAt - Date.now())));
+      if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
+        const parsed = spec.parse(outcome);
+        spec.onAnswered?.(outcome.sentAt, outcome.receivedAt, parsed);
+        return parsed;
+      }
 
       let failure: ProviderError;
       let retryable: boolean;
@@ -122,32 +163,54 @@ export class RequestRunner {
           retryable = spec.recover !== undefined;
         }
       }
-      const delay = retryable ? retryDelay(attempt, retryAfterMs, this.retry) : undefined;
-      if (delay === undefined) throw failure;
-      this.debug(`${spec.method} ${fullPath} attempt ${attempt} failed (${failure.code}); retrying in ${delay} ms [request id ${requestId}]`);
-      await sleep(delay, spec.signal, spec.operation);
+      const allowed = retryable ? retryDelay(attempt, retryAfterMs, this.retry) : undefined;
+      // Another attempt needs the wait and some time to run before the deadline.
+      const delay = allowed !== undefined && Date.now() + allowed < attemptsEndAt ? allowed : undefined;
+      const outOfTime = allowed !== undefined && delay === undefined;
       if (ambiguous && spec.recover !== undefined) {
-        // The failed attempt may have reached the server: look for its result before sending again.
-        const found = await spec.recover().catch((error: unknown) => {
-          this.debug(`${spec.operation}: could not check for the result of the failed attempt: ${errorText(error)}`);
-          throw failure;
-        });
+        // The failed attempt may have reached the server: look for its result before sending again,
+        // and before giving up.
+        if (delay !== undefined) {
+          this.debug(`${spec.method} ${fullPath} attempt ${attempt} failed (${failure.code}); looking for its result in ${delay} ms [request id ${requestId}]`);
+          await sleep(delay, spec.signal, spec.operation);
+        }
+        const found = await spec.recover({ failure, deadlineAt, last: delay === undefined, ...(spec.signal === undefined ? {} : { signal: spec.signal }) });
         if (found !== undefined) {
           this.debug(`${spec.operation}: the failed attempt had succeeded on the server; using its result`);
           return found;
         }
+        if (delay === undefined) throw this.gaveUp(spec, failure, attempt, startedAt, outOfTime ? deadlineAt : Date.now());
+        continue;
       }
+      if (delay === undefined) throw this.gaveUp(spec, failure, attempt, startedAt, outOfTime ? deadlineAt : Date.now());
+      this.debug(`${spec.method} ${fullPath} attempt ${attempt} failed (${failure.code}); retrying in ${delay} ms [request id ${requestId}]`);
+      await sleep(delay, spec.signal, spec.operation);
     }
   }
 
-  private async attempt<T>(spec: CallSpec<T>, apiKey: string, requestId: string, attempt: number): Promise<RawResponse | NetworkFailure> {
+  /**
+   * The error of a call that stops trying. After several attempts without an
+   * answer it says how many in how long, and against which limit.
+   */
+  private gaveUp<T>(spec: CallSpec<T>, failure: ProviderError, attempts: number, startedAt: number, endedAt: number): ProviderError {
+    if (attempts < 2 || !(failure instanceof TimeoutError || failure instanceof NetworkError)) return failure;
+    const span = formatDuration(endedAt - startedAt);
+    const context = { operation: spec.operation, cause: failure, attempts, ...(spec.resource === undefined ? {} : { resource: spec.resource }), ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }) };
+    const where = `Vers API ${spec.method} ${this.config.apiOrigin}${API_PREFIX_PATH}${spec.path}`;
+    if (failure instanceof TimeoutError) {
+      const limit = Math.min(this.deadlines[spec.timeout], spec.deadlineAt === undefined ? Infinity : spec.deadlineAt - startedAt);
+      return new TimeoutError('call', limit, `${where}: no answer in ${attempts} attempts over ${span}, each attempt allowed up to ${formatDuration(this.timeouts[spec.timeout])}`, context);
+    }
+    return new NetworkError(`${failure.message} (${attempts} attempts over ${span})`, context);
+  }
+
+  private async attempt<T>(spec: CallSpec<T>, apiKey: string, requestId: string, attempt: number, limit: number): Promise<RawResponse | NetworkFailure> {
     const got = await this.got();
     const fullPath = `${API_PREFIX_PATH}${spec.path}`;
     const url = new URL(`${this.config.apiOrigin}${fullPath}`);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const limit = this.timeouts[spec.timeout];
     const started = Date.now();
     this.debug(`→ ${spec.method} ${fullPath}${url.search} attempt ${attempt}/${this.retry.limit + 1} [request id ${requestId}]`);
     let response: GotResponse<string>;
@@ -176,6 +239,8 @@ export class RequestRunner {
     } catch (error) {
       return this.networkFailure(spec, error, limit, requestId);
     }
+    const receivedAt = Date.now();
+    this.clock.observeDateHeader(headerValue(response.headers.date), started, receivedAt);
     const raw: RawResponse = {
       status: response.statusCode,
       contentType: headerValue(response.headers['content-type']),
@@ -184,6 +249,8 @@ export class RequestRunner {
       method: spec.method,
       path: fullPath,
       headers: response.headers,
+      sentAt: started,
+      receivedAt,
     };
     this.debug(`← ${raw.status} ${spec.method} ${fullPath} in ${Date.now() - started} ms [request id ${raw.requestId}]`);
     return raw;

@@ -1,4 +1,4 @@
-import { CancelledError } from '../errors';
+import { ApiError, CancelledError, NetworkError, TimeoutError } from '../errors';
 import type { ResolvedRetryOptions } from './options';
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random, so retries spread but never collapse to 0. */
@@ -70,4 +70,10 @@ export const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSE
 /** HTTP statuses worth retrying for safe calls. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599);
+}
+
+/** A failure that a later attempt of the same read may not meet: no answer, a dropped connection, 408, 429 or 5xx. */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  return error instanceof ApiError && isRetryableStatus(error.status);
 }

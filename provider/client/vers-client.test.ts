@@ -113,8 +113,9 @@ describe('VersClient', () => {
   });
 
   test('a restore is not sent again after a 500 while the API cannot tell whether it made a VM', async () => {
-    const { client, server } = await setup(() => ({ status: 500, body: { success: false, error: 'db error' } }));
-    await expect(client.restoreFromCommit(COMMIT_ID)).rejects.toMatchObject({ status: 500 });
+    const { client, server } = await setup(() => ({ status: 500, body: { success: false, error: 'db error' } }), { deadlines: { request: 300, restore: 1000 } });
+    // The search for its VM keeps failing until the call's deadline: the error says a VM may exist.
+    await expect(client.restoreFromCommit(COMMIT_ID)).rejects.toMatchObject({ code: 'CREATE_OUTCOME_UNKNOWN', message: expect.stringContaining('a VM may have been made') });
     const posts = server.requests.filter((request) => request.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(JSON.parse(posts[0]?.body ?? '')).toEqual({ commit_id: COMMIT_ID });
@@ -139,6 +140,8 @@ describe('VersClient', () => {
     const BRANCHED = '33333333-2222-4333-8444-555555555555';
     const BRANCH_COMMIT = '44444444-8888-4777-8666-555555555555';
     let ownCommit = '';
+    // When each commit was made: a branch's commit is made by its own call, after the call started.
+    const commitMadeAt = new Map<string, number>();
     let releaseRestore = (): void => undefined;
     const restoreAnswered = new Promise<void>((resolve) => (releaseRestore = resolve));
     const now = Date.now();
@@ -148,6 +151,7 @@ describe('VersClient', () => {
       const path = request.url.split('?')[0] ?? '';
       if (request.method === 'POST' && path === `/api/v1/vm/${VM_ID}/commit`) {
         ownCommit = (JSON.parse(request.body) as { commit_id: string }).commit_id;
+        commitMadeAt.set(ownCommit, Date.now());
         return { status: 201, body: { commit_id: ownCommit } };
       }
       if (request.method === 'POST' && path === '/api/v1/vm/from_commit') {
@@ -156,6 +160,7 @@ describe('VersClient', () => {
         return { status: 500, body: { success: false, error: 'answer lost' } };
       }
       if (request.method === 'POST' && path === `/api/v1/vm/branch/by_vm/${VM_ID}`) {
+        commitMadeAt.set(BRANCH_COMMIT, Date.now());
         vms.set(BRANCHED, { created_at: new Date(now + 2_000).toISOString(), parent_commit_id: BRANCH_COMMIT, grandparent_vm_id: VM_ID });
         return { status: 500, body: { success: false, error: 'answer lost' } };
       }
@@ -164,7 +169,10 @@ describe('VersClient', () => {
       const known = metadata === null ? undefined : vms.get(metadata[1] as string);
       if (metadata !== null && known !== undefined) return { status: 200, body: { vm_id: metadata[1], owner_id: OWNER, state: 'running', deleted_at: null, ip: 'fd00::1', ...known } };
       const parents = /^\/api\/v1\/vm\/commits\/([0-9a-f-]+)\/parents$/.exec(path);
-      if (parents !== null) return { status: 200, body: [{ id: parents[1], parent_vm_id: VM_ID, grandparent_commit_id: null, owner_id: OWNER, name: 'c', description: null, created_at: new Date(now).toISOString(), is_public: false }] };
+      const madeAt = parents === null ? undefined : commitMadeAt.get(parents[1] as string);
+      if (parents !== null && madeAt !== undefined) {
+        return { status: 200, body: [{ id: parents[1], parent_vm_id: VM_ID, grandparent_commit_id: null, owner_id: OWNER, name: 'c', description: null, created_at: new Date(madeAt).toISOString(), is_public: false }] };
+      }
       return { status: 404, body: '' };
     });
     await client.commitVm(VM_ID);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedProviderConfig } from '../config';
-import { ApiError, NotFoundError, ValidationError } from '../errors';
+import { ApiError, CancelledError, CreateOutcomeUnknownError, NotFoundError, ValidationError } from '../errors';
 import { type ClientOptions, resolveClientOptions } from './options';
 import { checkObject, parseArray, parseObject } from './parse-response';
-import { type CallSpec, type RawResponse, RequestRunner } from './request-runner';
+import { type CallSpec, type RawResponse, type RecoveryContext, RequestRunner } from './request-runner';
 import type {
   CommitInfo,
   FromCommitVmRequest,
@@ -22,30 +22,23 @@ import type {
   VmSshKeyResponse,
   VmUpdateState,
 } from './types';
-import { CLOCK_SKEW_MS, LostCreateRecovery } from './lost-create-recovery';
+import { IMPORT_OR_DELETE, LostCreateRecovery, readUntilDeadline } from './lost-create-recovery';
+import { REQUEST_TOKEN_LABEL } from './request-token';
+import { ServerClock } from './server-clock';
 import { waitForVmState } from './wait-for-vm-state';
 
-/**
- * Label the client adds to every new root VM: a fresh token per create call.
- * After an ambiguous failure (timeout, reset, 5xx) the client lists VMs and
- * looks for it, so a VM created by the failed attempt is adopted instead of
- * created twice. Callers hide it from users with `withoutRequestToken`.
- */
-export const REQUEST_TOKEN_LABEL = 'vers.sh/request-token';
-
-/** The labels users set: everything but the client's request token. */
-export function withoutRequestToken(labels: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
-  const copy = { ...(labels ?? {}) };
-  delete copy[REQUEST_TOKEN_LABEL];
-  return copy;
-}
+export { REQUEST_TOKEN_LABEL, requestTokenFor, withoutRequestToken } from './request-token';
 
 export interface CallOptions {
   /** Aborting cancels the call, including retry waits (CancelledError). */
   signal?: AbortSignal;
+  /** End no later than this (local epoch ms), even if the call's own deadline is later. */
+  deadlineAt?: number;
 }
 
 export interface CreateRootVmOptions extends CallOptions {
+  /** The create's request token, which the VM carries from creation (request-token.ts). Default: a fresh random token. */
+  requestToken?: string;
   /** Ask the server to answer only once the VM has booted (query wait_boot). Default false. */
   waitBoot?: boolean;
 }
@@ -91,16 +84,27 @@ const COMMIT_ENTITY_FIELDS = { id: 'string', owner_id: 'string', name: 'string',
 /** The Vers REST client (/api/v1). One per configured provider; `close()` frees its keep-alive sockets. */
 export class VersClient {
   private readonly runner: RequestRunner;
-  private readonly lostCreates = new LostCreateRecovery({ listVms: () => this.listVms(), getVmMetadata: (vmId) => this.getVmMetadata(vmId) });
+  /** The server's clock as answers bound it (lost-answer recovery compares creation times with it). */
+  private readonly clock = new ServerClock();
+  private readonly lostCreates: LostCreateRecovery;
   /** Commits this client asked for by id: a branch's commit is never one of them (see branchByVm). */
   private readonly commitsMadeHere = new Set<string>();
+  /** VMs and commits this client made, with the local send/receive times of the call: their created_at calibrates the clock. */
+  private readonly creationWindows = new Map<string, { sentAt: number; receivedAt: number }>();
+  private readonly logger: ClientLogger | undefined;
 
   constructor(
     readonly config: ResolvedProviderConfig,
     options: ClientOptions = {},
   ) {
     const resolved = resolveClientOptions(options);
-    this.runner = new RequestRunner(config, resolved.retry, resolved.timeouts, resolved.logger, resolved.userAgent);
+    this.logger = resolved.logger;
+    this.runner = new RequestRunner(config, resolved.retry, resolved.timeouts, resolved.deadlines, resolved.logger, resolved.userAgent, this.clock);
+    this.lostCreates = new LostCreateRecovery(
+      { listVms: (readOptions) => this.listVms(readOptions), getVmMetadata: (vmId, readOptions) => this.getVmMetadata(vmId, readOptions) },
+      this.clock,
+      resolved.logger,
+    );
   }
 
   close(): void {
@@ -109,12 +113,17 @@ export class VersClient {
 
   // ----- VMs -----
 
-  /** POST /vm/new_root. Retried safely: a VM made by a failed attempt is found by its request-token label. */
+  /**
+   * POST /vm/new_root. Retried safely: the VM carries the call's request
+   * token from creation, so after a lost answer the VM list shows whether
+   * the attempt made it. When the list cannot be read until the call's
+   * deadline, the error names the token to look for.
+   */
   async createRootVm(vmConfig: VmCreateConfig, options: CreateRootVmOptions = {}): Promise<{ vm_id: string }> {
-    const token = randomUUID();
+    const token = options.requestToken ?? randomUUID();
     const waitBoot = options.waitBoot ?? false;
     const body = { vm_config: { ...vmConfig, labels: { ...(vmConfig.labels ?? {}), [REQUEST_TOKEN_LABEL]: token } } };
-    return this.call({
+    const created = await this.call({
       operation: 'createRootVm',
       method: 'POST',
       path: '/vm/new_root',
@@ -123,26 +132,43 @@ export class VersClient {
       timeout: 'createVm',
       kind: 'create',
       signal: options.signal,
+      deadlineAt: options.deadlineAt,
       parse: (response) => ({ vm_id: parseVmId(response, 'new_root response') }),
-      recover: async () => {
-        const vms = await this.listVms(options);
+      onAnswered: this.madeHere((result: { vm_id: string }) => result.vm_id),
+      recover: async (context) => {
+        let vms: Vm[];
+        try {
+          vms = await readUntilDeadline((readOptions) => this.listVms(readOptions), context);
+        } catch (error) {
+          if (error instanceof CancelledError) throw error;
+          this.warn(`lost answer: cannot tell whether Vers made the root VM with label ${REQUEST_TOKEN_LABEL}=${token}: ${messageOf(error)}`);
+          throw new CreateOutcomeUnknownError(
+            `the answer to POST /vm/new_root was lost and the VM list could not be read until the call's deadline, so a VM may have been made: ` +
+              `look for the VM with label ${REQUEST_TOKEN_LABEL}=${token} (GET /api/v1/vms) and ${IMPORT_OR_DELETE}, which would otherwise make a second one (last error: ${messageOf(error)})`,
+            { requestToken: token, operation: 'createRootVm', cause: error },
+          );
+        }
         const found = vms.find((vm) => vm.labels?.[REQUEST_TOKEN_LABEL] === token);
         if (found === undefined) return undefined;
+        this.warn(`lost answer: adopted VM ${found.vm_id} as the new root VM (it carries this call's request token)`);
         if (waitBoot && found.state === 'booting') await waitForVmState(this, found.vm_id, 'running', { signal: options.signal });
         return { vm_id: found.vm_id };
       },
     });
+    this.lostCreates.claim([created.vm_id]);
+    return created;
   }
 
   /**
    * POST /vm/from_commit with a commit id, or an explicit `{tag_name}` / `{ref}`.
    * A restore by commit id is retried after an ambiguous failure only once the
-   * VM of the lost attempt is known not to exist (lost-create-recovery.ts); by
-   * tag or ref it is not retried once the request may have reached the server.
+   * VM of the lost attempt is known not to exist, and adopts that VM when it
+   * is certainly this call's (lost-create-recovery.ts); by tag or ref it is
+   * not retried once the request may have reached the server.
    */
   async restoreFromCommit(source: string | FromCommitVmRequest, options: CallOptions = {}): Promise<{ vm_id: string }> {
     const body: FromCommitVmRequest = typeof source === 'string' ? { commit_id: checkUuid(source, 'commitId') } : source;
-    const send = (recover?: () => Promise<{ vm_id: string } | undefined>): Promise<{ vm_id: string }> =>
+    const send = (recover?: (context: RecoveryContext) => Promise<{ vm_id: string } | undefined>): Promise<{ vm_id: string }> =>
       this.call({
         operation: 'restoreFromCommit',
         method: 'POST',
@@ -151,34 +177,57 @@ export class VersClient {
         timeout: 'restore',
         kind: 'create',
         signal: options.signal,
+        deadlineAt: options.deadlineAt,
         resource: typeof source === 'string' ? source : undefined,
         parse: (response) => ({ vm_id: parseVmId(response, 'from_commit response') }),
+        onAnswered: this.madeHere((result: { vm_id: string }) => result.vm_id),
         ...(recover === undefined ? {} : { recover }),
       });
     if (!('commit_id' in body)) return send();
     const commitId = body.commit_id;
     return this.lostCreates.run(
-      { matches: async (metadata) => metadata.parent_commit_id === commitId, vmIdsOf: (result) => [result.vm_id], resultFor: (vmId) => ({ vm_id: vmId }) },
+      {
+        key: `restore ${commitId}`,
+        describe: `a VM restored from commit ${commitId}`,
+        matches: async (metadata) => metadata.parent_commit_id === commitId,
+        vmIdsOf: (result) => [result.vm_id],
+        resultFor: (vmId) => ({ vm_id: vmId }),
+      },
       send,
     );
   }
 
   /** GET /vms: every VM of the organisation. */
   async listVms(options: CallOptions = {}): Promise<Vm[]> {
-    return this.call({ operation: 'listVms', method: 'GET', path: '/vms', timeout: 'request', kind: 'idempotent', signal: options.signal, parse: (r) => parseArray<Vm>(r, 'VM list', VM_FIELDS) });
+    const vms = await this.call({
+      operation: 'listVms',
+      method: 'GET',
+      path: '/vms',
+      timeout: 'request',
+      kind: 'idempotent',
+      signal: options.signal,
+      deadlineAt: options.deadlineAt,
+      parse: (r) => parseArray<Vm>(r, 'VM list', VM_FIELDS),
+    });
+    for (const vm of vms) this.sawCreatedAt(vm.vm_id, vm.created_at);
+    return vms;
   }
 
   /** GET /vm/{id}/status. A VM that does not exist (or was deleted, or failed to boot) is a NotFoundError. */
   async getVmStatus(vmId: string, options: CallOptions = {}): Promise<Vm> {
-    return this.call({ ...this.vmCall('getVmStatus', vmId, 'GET', 'status', options), parse: (r) => parseObject<Vm>(r, 'VM status', VM_FIELDS) });
+    const vm = await this.call({ ...this.vmCall('getVmStatus', vmId, 'GET', 'status', options), parse: (r) => parseObject<Vm>(r, 'VM status', VM_FIELDS) });
+    this.sawCreatedAt(vm.vm_id, vm.created_at);
+    return vm;
   }
 
   /** GET /vm/{id}/metadata: ip, parent commit, deleted_at. */
   async getVmMetadata(vmId: string, options: CallOptions = {}): Promise<VmMetadata> {
-    return this.call({
+    const metadata = await this.call({
       ...this.vmCall('getVmMetadata', vmId, 'GET', 'metadata', options),
       parse: (r) => parseObject<VmMetadata>(r, 'VM metadata', { vm_id: 'string', owner_id: 'string', created_at: 'string', state: 'string', ip: 'string' }),
     });
+    this.sawCreatedAt(metadata.vm_id, metadata.created_at);
+    return metadata;
   }
 
   /**
@@ -215,7 +264,8 @@ export class VersClient {
   /**
    * POST /vm/{id}/commit. The commit id is chosen here before the first
    * attempt; after an ambiguous failure the client asks whether that commit
-   * exists before sending again, so a retry never makes two commits.
+   * exists before sending again (and before giving up), so a retry never
+   * makes two commits.
    */
   async commitVm(vmId: string, options: CommitVmOptions = {}): Promise<VmCommitResponse> {
     const commitId = options.commitId === undefined ? randomUUID() : checkUuid(options.commitId, 'commitId');
@@ -228,13 +278,20 @@ export class VersClient {
       timeout: 'commit',
       kind: 'create',
       parse: (r) => parseObject<VmCommitResponse>(r, 'commit response', { commit_id: 'string' }),
-      recover: async () => {
+      onAnswered: this.madeHere((result: VmCommitResponse) => result.commit_id),
+      recover: async (context) => {
         try {
-          await this.getCommitParents(commitId, options);
+          await readUntilDeadline((readOptions) => this.getCommitParents(commitId, readOptions), context);
+          this.warn(`lost answer: adopted commit ${commitId} of VM ${vmId} (it has the id this call chose)`);
           return { commit_id: commitId };
         } catch (error) {
           if (error instanceof NotFoundError) return undefined;
-          throw error;
+          if (error instanceof CancelledError) throw error;
+          throw new CreateOutcomeUnknownError(
+            `the answer to the commit of VM ${vmId} was lost and whether commit ${commitId} exists could not be read until the call's deadline: it may have been made. ` +
+              `Check GET /api/v1/vm/commits/${commitId}/parents; keep it with \`terraform import <address> ${commitId}\` or \`pulumi import vers:index:VmCommit <name> ${commitId}\`, or delete it (DELETE /api/v1/commits/${commitId}) (last error: ${messageOf(error)})`,
+            { commitId, operation: 'commitVm', resource: vmId, cause: error },
+          );
         }
       },
     });
@@ -254,13 +311,14 @@ export class VersClient {
   /**
    * POST /vm/branch/by_vm/{id}: commits the VM (it pauses briefly) and creates
    * VMs from that commit. A branch of one VM is retried after an ambiguous
-   * failure only once its VM is known not to exist: a VM whose parent commit
-   * was taken from `vmId` since the call started (lost-create-recovery.ts).
-   * The commit a lost attempt made without its VM is left, as commits are.
+   * failure only once its VM is known not to exist, and adopts that VM when
+   * it is certainly this call's: a VM whose parent commit Vers took of
+   * `vmId` since the call started (lost-create-recovery.ts). The commit a
+   * lost attempt made without its VM is left, as commits are.
    */
   async branchByVm(vmId: string, options: BranchOptions = {}): Promise<string[]> {
     const count = checkCount(options.count);
-    const send = (recover?: () => Promise<string[] | undefined>): Promise<string[]> =>
+    const send = (recover?: (context: RecoveryContext) => Promise<string[] | undefined>): Promise<string[]> =>
       this.call({
         operation: 'branchByVm',
         method: 'POST',
@@ -270,20 +328,31 @@ export class VersClient {
         kind: 'create',
         resource: vmId,
         signal: options.signal,
+        deadlineAt: options.deadlineAt,
         parse: (r) => parseBranchResponse(r),
+        onAnswered: this.madeHere((vmIds: string[]) => vmIds),
         ...(recover === undefined ? {} : { recover }),
       });
     // Several VMs of one lost answer cannot be told from other branches' VMs: not retried.
     if (count !== undefined && count !== 1) return send();
     return this.lostCreates.run(
       {
-        matches: async (metadata, startedAt) => {
+        key: `branch ${vmId}`,
+        describe: `a VM branched from VM ${vmId}`,
+        matches: async (metadata, place, read) => {
           if (metadata.grandparent_vm_id !== vmId || typeof metadata.parent_commit_id !== 'string') return false;
           // A restore of another commit of the same VM has the same grandparent. The branch's commit is
-          // one Vers made (not one this client asked for) and new.
-          if (this.commitsMadeHere.has(metadata.parent_commit_id)) return false;
-          const [commit] = await this.getCommitParents(metadata.parent_commit_id, options);
-          return commit !== undefined && Date.parse(commit.created_at) >= startedAt - CLOCK_SKEW_MS;
+          // one Vers made (not one this client asked for) since the call started.
+          const commitId = metadata.parent_commit_id;
+          if (this.commitsMadeHere.has(commitId)) return false;
+          let commit: VmCommitEntity | undefined;
+          try {
+            [commit] = await read(`reading commit ${commitId}`, (readOptions) => this.getCommitParents(commitId, readOptions));
+          } catch (error) {
+            if (error instanceof NotFoundError) return false;
+            throw error;
+          }
+          return commit !== undefined && place(commit.created_at) !== 'before';
         },
         vmIdsOf: (vmIds) => vmIds,
         resultFor: (found) => [found],
@@ -417,7 +486,7 @@ export class VersClient {
 
   /** GET /vm/commits/{id}/parents: the commit itself first, then its ancestors. The way to read one commit. */
   async getCommitParents(commitId: string, options: CallOptions = {}): Promise<VmCommitEntity[]> {
-    return this.call({
+    const chain = await this.call({
       operation: 'getCommitParents',
       method: 'GET',
       path: `/vm/commits/${checkUuid(commitId, 'commitId')}/parents`,
@@ -425,8 +494,24 @@ export class VersClient {
       kind: 'idempotent',
       resource: commitId,
       signal: options.signal,
+      deadlineAt: options.deadlineAt,
       parse: (r) => parseArray<VmCommitEntity>(r, 'commit parents', COMMIT_ENTITY_FIELDS),
     });
+    for (const commit of chain) this.sawCreatedAt(commit.id, commit.created_at);
+    return chain;
+  }
+
+  /** The VMs whose parent commit is `commitId` (one metadata read per VM of the organisation). */
+  async vmsFromCommit(commitId: string, options: CallOptions = {}): Promise<string[]> {
+    const found: string[] = [];
+    for (const vm of await this.listVms(options)) {
+      try {
+        if ((await this.getVmMetadata(vm.vm_id, options)).parent_commit_id === commitId) found.push(vm.vm_id);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return found;
   }
 
   // ----- Keys and system -----
@@ -457,9 +542,31 @@ export class VersClient {
     });
   }
 
-  private call<T>(spec: Omit<CallSpec<T>, 'signal' | 'resource'> & { signal?: AbortSignal | undefined; resource?: string | undefined }): Promise<T> {
-    const { signal, resource, ...rest } = spec;
-    return this.runner.call<T>({ ...rest, ...(signal === undefined ? {} : { signal }), ...(resource === undefined ? {} : { resource }) });
+  private call<T>(
+    spec: Omit<CallSpec<T>, 'signal' | 'resource' | 'deadlineAt'> & { signal?: AbortSignal | undefined; resource?: string | undefined; deadlineAt?: number | undefined },
+  ): Promise<T> {
+    const { signal, resource, deadlineAt, ...rest } = spec;
+    return this.runner.call<T>({ ...rest, ...(signal === undefined ? {} : { signal }), ...(resource === undefined ? {} : { resource }), ...(deadlineAt === undefined ? {} : { deadlineAt }) });
+  }
+
+  /** An `onAnswered` that remembers when the ids a create returned were made, to calibrate the clock from their created_at. */
+  private madeHere<T>(idsOf: (result: T) => string | string[]): (sentAt: number, receivedAt: number, result: T) => void {
+    return (sentAt, receivedAt, result) => {
+      const ids = idsOf(result);
+      for (const id of Array.isArray(ids) ? ids : [ids]) this.creationWindows.set(id, { sentAt, receivedAt });
+    };
+  }
+
+  /** The created_at of something this client made bounds the server clock as tightly as its create call was short. */
+  private sawCreatedAt(id: string, createdAt: string): void {
+    const window = this.creationWindows.get(id);
+    if (window === undefined) return;
+    this.creationWindows.delete(id);
+    this.clock.observeCreatedAt(createdAt, window.sentAt, window.receivedAt);
+  }
+
+  private warn(message: string): void {
+    this.logger?.log('warn', message);
   }
 
   /** The common part of a `/vm/{id}/<suffix>` call: idempotent, ordinary timeout. */
@@ -472,8 +579,15 @@ export class VersClient {
       kind: 'idempotent' as const,
       resource: vmId,
       signal: options.signal,
+      deadlineAt: options.deadlineAt,
     };
   }
+}
+
+type ClientLogger = NonNullable<ClientOptions['logger']>;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function checkUuid(value: string, name: string): string {

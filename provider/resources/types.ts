@@ -92,6 +92,13 @@ export interface LifecycleContext {
   readonly signal: AbortSignal;
   /** True in a preview / plan: nothing may be created or changed. */
   readonly preview?: boolean;
+  /**
+   * A name of the resource instance that the engine gives on create, stable
+   * across runs and unique per instance: Pulumi's URN. With it, a create
+   * finds the VM an interrupted earlier create of the same instance made
+   * (request-token.ts). Terraform and Pulumi dynamic providers give none.
+   */
+  readonly instanceKey?: string;
 }
 
 export interface ResourceLifecycle {

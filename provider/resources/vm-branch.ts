@@ -1,7 +1,7 @@
 import { ApiError, PartialCreateError } from '../errors';
 import { info, providerOf } from '../provider';
 import type { ResourceLifecycle } from './types';
-import { readVm, settleNewVm, vmResourceParts } from './vm-common';
+import { announceNewVm, readVm, settleNewVm, startVmCreate, vmResourceParts } from './vm-common';
 
 /**
  * `vers:index:VmBranch` / `vers_vm_branch`: a new VM branched from a running
@@ -20,20 +20,28 @@ export const vmBranch: ResourceLifecycle = {
 
   async create(inputs, ctx) {
     const sourceVmId = inputs.sourceVmId as string;
-    info(ctx, `branching VM ${sourceVmId}`);
-    let vmIds: string[];
-    try {
-      vmIds = await providerOf(ctx).client.branchByVm(sourceVmId, { keepPaused: inputs.keepPaused === true, count: 1, signal: ctx.signal });
-    } catch (error) {
-      // A failed branch call may still have made the VM: record it rather than lose it.
-      const made = error instanceof ApiError ? error.partialVmIds[0] : undefined;
-      if (made !== undefined) throw new PartialCreateError(made, { ...inputs, commitId: '' }, error, { resource: made, operation: 'branch' });
-      throw error;
+    const what = `branched from VM ${sourceVmId}`;
+    const { requestToken, leftBehind } = await startVmCreate(ctx, TOKEN, what);
+    let vmId = leftBehind;
+    if (vmId === undefined) {
+      info(ctx, `branching VM ${sourceVmId}`);
+      let vmIds: string[];
+      try {
+        vmIds = await providerOf(ctx).client.branchByVm(sourceVmId, { keepPaused: inputs.keepPaused === true, count: 1, signal: ctx.signal });
+      } catch (error) {
+        // A failed branch call may still have made the VM: record it rather than lose it.
+        const made = error instanceof ApiError ? error.partialVmIds[0] : undefined;
+        if (made !== undefined) {
+          announceNewVm(ctx, TOKEN, made, what);
+          throw new PartialCreateError(made, { ...inputs, commitId: '' }, error, { resource: made, operation: 'branch' });
+        }
+        throw error;
+      }
+      vmId = vmIds[0];
+      if (vmId === undefined) throw new ApiError({ method: 'POST', path: `/vm/branch/by_vm/${sourceVmId}`, status: 201, serverMessage: 'the branch response listed no VM' });
+      announceNewVm(ctx, TOKEN, vmId, what);
     }
-    const vmId = vmIds[0];
-    if (vmId === undefined) throw new ApiError({ method: 'POST', path: `/vm/branch/by_vm/${sourceVmId}`, status: 201, serverMessage: 'the branch response listed no VM' });
-    info(ctx, `VM ${vmId} branched from ${sourceVmId}`);
-    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: true, applyLabels: true, knownOuts: {} });
+    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: true, requestToken, labelledAtCreation: false, knownOuts: {} });
     return { id: vmId, outs: { ...outs, commitId: outs.parentCommitId ?? '' } };
   },
 

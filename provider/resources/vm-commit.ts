@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { VmCommitEntity } from '../client';
 import { ConflictError, NotFoundError, PartialCreateError } from '../errors';
 import { info, providerOf, type VersProvider } from '../provider';
 import { checkResource } from './check';
 import { diffResource } from './diff';
 import type { PropertyBag, ResourceLifecycle } from './types';
+import { importOrDelete } from './vm-common';
 
 /**
  * `vers:index:VmCommit` / `vers_vm_commit`: a snapshot of a VM. The id is
@@ -54,7 +56,17 @@ export const vmCommit: ResourceLifecycle = {
     const provider = providerOf(ctx);
     const vmId = inputs.vmId as string;
     info(ctx, `committing VM ${vmId}${inputs.keepPaused === true ? ' (keeping it paused)' : ''}`);
+    // The id is chosen here, so it can be said before Vers makes the commit: a crash from now on leaves a
+    // commit that no state records. (It is random, not derived from the URN: a replacement with the same
+    // inputs would otherwise reuse the id of the commit it replaces.)
+    const chosenId = randomUUID();
+    ctx.logger.log(
+      'warn',
+      `commit ${chosenId} of VM ${vmId} requested; it is recorded in the state only when this create finishes. If the run is interrupted before, ` +
+        `${importOrDelete(TOKEN, chosenId)} (see "After a crash" in docs/after-a-crash.md)`,
+    );
     const { commit_id: commitId } = await provider.client.commitVm(vmId, {
+      commitId: chosenId,
       keepPaused: inputs.keepPaused === true,
       ...(typeof inputs.name === 'string' ? { name: inputs.name } : {}),
       ...(typeof inputs.description === 'string' ? { description: inputs.description } : {}),
@@ -111,14 +123,18 @@ export const vmCommit: ResourceLifecycle = {
       info(ctx, `commit ${id} kept (delete_on_destroy is false); only the resource is forgotten`);
       return;
     }
+    const client = providerOf(ctx).client;
     try {
-      const result = await providerOf(ctx).client.deleteCommit(id, { signal: ctx.signal });
+      const result = await client.deleteCommit(id, { signal: ctx.signal });
       info(ctx, result.alreadyDeleted ? `commit ${id} was already deleted` : `commit ${id} deleted`);
     } catch (error) {
       if (error instanceof ConflictError) {
+        // Name the VMs in the way: one that no state records (an orphan) is otherwise hard to find.
+        const users = await client.vmsFromCommit(id, { signal: ctx.signal }).catch(() => undefined);
+        const which = users === undefined || users.length === 0 ? '' : ` (${users.join(', ')}; one that no state records can be deleted with DELETE /api/v1/vm/<id>, or imported)`;
         throw new ConflictError(
           { method: error.method, path: error.path, status: error.status, serverMessage: error.serverMessage, ...(error.requestId ? { requestId: error.requestId } : {}) },
-          'delete the VMs restored or branched from this commit first, or set delete_on_destroy = false to keep it',
+          `delete the VMs restored or branched from this commit first${which}, or set delete_on_destroy = false to keep it`,
         );
       }
       throw error;

@@ -1,5 +1,6 @@
-import { waitForVmState, withoutRequestToken, type Vm, type VmMetadata } from '../client';
-import { NotFoundError, PartialCreateError, ProviderError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { REQUEST_TOKEN_LABEL, requestTokenFor, waitForVmState, withoutRequestToken, type Vm, type VmMetadata } from '../client';
+import { CreateOutcomeUnknownError, NotFoundError, PartialCreateError, ProviderError } from '../errors';
 import { info, providerOf, type VersProvider } from '../provider';
 import { checkResource } from './check';
 import { diffResource } from './diff';
@@ -62,20 +63,72 @@ export async function readVmOutputs(
   return outs;
 }
 
+/** How long a failed create may spend marking its VM as recorded, ms. */
+const FINISH_MARK_DEADLINE_MS = 10_000;
+
+/** How to keep or remove something that no state records, for messages. */
+export function importOrDelete(typeToken: string, id: string): string {
+  return `keep it with \`terraform import <address> ${id}\` (Terraform) or \`pulumi import ${typeToken} <name> ${id}\` (Pulumi), or delete it`;
+}
+
+export interface VmCreateStart {
+  /** The create's request token (request-token.ts). */
+  requestToken: string;
+  /** A VM an interrupted earlier create of the same instance made (same token), to adopt instead of making one. */
+  leftBehind: string | undefined;
+}
+
+/**
+ * The request token of a new VM and, when the engine names the instance
+ * (Pulumi's URN), the VM an interrupted earlier create of it left: one
+ * listing per create. Without an instance key nothing can find such a VM,
+ * so nothing is listed (Terraform: `terraform import`, docs/after-a-crash.md).
+ */
+export async function startVmCreate(ctx: LifecycleContext, typeToken: string, what: string): Promise<VmCreateStart> {
+  const requestToken = requestTokenFor(ctx.instanceKey);
+  if (ctx.instanceKey === undefined) return { requestToken, leftBehind: undefined };
+  const left = (await providerOf(ctx).client.listVms({ signal: ctx.signal })).filter((vm) => vm.labels?.[REQUEST_TOKEN_LABEL] === requestToken).map((vm) => vm.vm_id);
+  if (left.length > 1) {
+    throw new CreateOutcomeUnknownError(
+      `VMs ${left.join(', ')} all carry this resource's request token (${REQUEST_TOKEN_LABEL}=${requestToken}): earlier creates of it were interrupted more than once. ` +
+        `For each, ${importOrDelete(typeToken, '<vm id>')}; then run again`,
+      { candidateVmIds: left, requestToken, operation: 'create' },
+    );
+  }
+  const [leftBehind] = left;
+  if (leftBehind !== undefined) ctx.logger.log('warn', `adopting VM ${leftBehind} (${what}): an earlier create of this resource made it and was interrupted before it finished`);
+  return { requestToken, leftBehind };
+}
+
+/** Say a new VM's id the instant Vers returned it: until the create finishes, nothing else records it. */
+export function announceNewVm(ctx: LifecycleContext, typeToken: string, vmId: string, what: string): void {
+  ctx.logger.log(
+    'warn',
+    `VM ${vmId} created (${what}); it is recorded in the state only when this create finishes. If the run is interrupted before, ${importOrDelete(typeToken, vmId)} (see "After a crash" in docs/after-a-crash.md)`,
+  );
+}
+
 export interface SettleOptions {
   /** Poll status until the VM runs (new root VMs start `booting`). */
   waitBoot: boolean;
-  /** Apply `inputs.labels` after creation (restores and branches take none at creation). */
-  applyLabels: boolean;
+  /** The create's request token: the VM gets it, with the configured labels, first thing. */
+  requestToken: string;
+  /** The VM carries its labels and request token from creation (a root VM this call made). */
+  labelledAtCreation: boolean;
   /** Outputs known before settling, kept in the partial state if settling fails. */
   knownOuts: PropertyBag;
 }
 
 /**
  * Bring a freshly created VM to its configured shape and read its outputs.
- * Any failure once the VM exists is a PartialCreateError carrying the VM id
- * and what is known, so the engines record (taint) the VM instead of losing
- * it — unless the VM no longer exists (Vers deletes a VM whose boot failed).
+ * A restored or branched VM gets its labels and the create's request token
+ * first, so no other create's recovery takes it for its own. With an
+ * instance key (Pulumi), the token is replaced by a fresh one once the
+ * create is done, so a later replacement of the same instance (same URN)
+ * does not take this VM for one an interrupted create left. Any failure
+ * once the VM exists is a PartialCreateError carrying the VM id and what is
+ * known, so the engines record (taint) the VM instead of losing it —
+ * unless the VM no longer exists (Vers deletes a VM whose boot failed).
  */
 export async function settleNewVm(
   vmId: string,
@@ -96,7 +149,12 @@ export async function settleNewVm(
     createdAt: '',
     parentCommitId: '',
   };
+  const labels = stringMap(inputs.labels);
+  const finished = async (callOptions: { signal?: AbortSignal; deadlineAt?: number }): Promise<void> => {
+    if (ctx.instanceKey !== undefined) await provider.client.setLabels(vmId, { ...labels, [REQUEST_TOKEN_LABEL]: randomUUID() }, callOptions);
+  };
   try {
+    if (!options.labelledAtCreation) await provider.client.setLabels(vmId, { ...labels, [REQUEST_TOKEN_LABEL]: options.requestToken }, { signal: ctx.signal });
     if (options.waitBoot) {
       info(ctx, `waiting for VM ${vmId} to boot`);
       await waitForVmState(provider.client, vmId, 'running', {
@@ -106,10 +164,6 @@ export async function settleNewVm(
       });
       info(ctx, `VM ${vmId} is running`);
     }
-    const labels = stringMap(inputs.labels);
-    if (options.applyLabels && Object.keys(labels).length > 0) {
-      await provider.client.setLabels(vmId, labels, { signal: ctx.signal });
-    }
     let outs = await readVmOutputs(provider, vmId, partial, ctx.signal);
     if (outs === undefined) throw new NotFoundError({ method: 'GET', path: `/vm/${vmId}/status`, status: 404, serverMessage: 'not found' });
     if (inputs.desiredState === 'paused' && outs.state !== 'paused') {
@@ -117,6 +171,7 @@ export async function settleNewVm(
       info(ctx, `VM ${vmId} paused`);
       outs = (await readVmOutputs(provider, vmId, outs, ctx.signal)) ?? outs;
     }
+    await finished({ signal: ctx.signal });
     return { ...outs, ...(typeof inputs.desiredState === 'string' ? { desiredState: inputs.desiredState } : {}), labels };
   } catch (error) {
     if (await vmIsGone(provider, vmId)) {
@@ -125,6 +180,8 @@ export async function settleNewVm(
         resource: vmId,
       });
     }
+    // The engine records the VM from this error: it is no longer a create left unfinished (even when cancelled).
+    await finished({ deadlineAt: Date.now() + FINISH_MARK_DEADLINE_MS }).catch(() => undefined);
     throw new PartialCreateError(vmId, partial, error, { resource: vmId, operation: 'create' });
   }
 }

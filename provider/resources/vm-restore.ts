@@ -1,6 +1,6 @@
 import { info, providerOf } from '../provider';
 import type { ResourceLifecycle } from './types';
-import { readVm, settleNewVm, vmResourceParts } from './vm-common';
+import { announceNewVm, readVm, settleNewVm, startVmCreate, vmResourceParts } from './vm-common';
 
 /**
  * `vers:index:VmRestore` / `vers_vm_restore`: a new VM restored from a commit.
@@ -17,10 +17,15 @@ export const vmRestore: ResourceLifecycle = {
 
   async create(inputs, ctx) {
     const commitId = inputs.commitId as string;
-    info(ctx, `restoring a VM from commit ${commitId}`);
-    const { vm_id: vmId } = await providerOf(ctx).client.restoreFromCommit(commitId, { signal: ctx.signal });
-    info(ctx, `VM ${vmId} restored from commit ${commitId}`);
-    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: true, applyLabels: true, knownOuts: { commitId } });
+    const what = `restored from commit ${commitId}`;
+    const { requestToken, leftBehind } = await startVmCreate(ctx, TOKEN, what);
+    let vmId = leftBehind;
+    if (vmId === undefined) {
+      info(ctx, `restoring a VM from commit ${commitId}`);
+      ({ vm_id: vmId } = await providerOf(ctx).client.restoreFromCommit(commitId, { signal: ctx.signal }));
+      announceNewVm(ctx, TOKEN, vmId, what);
+    }
+    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: true, requestToken, labelledAtCreation: false, knownOuts: { commitId } });
     return { id: vmId, outs };
   },
 

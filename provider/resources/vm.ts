@@ -4,7 +4,7 @@ import { diffResource } from './diff';
 import type { CheckFailure, PropertyBag, ResourceLifecycle } from './types';
 import { isUnknown } from './unknown';
 import { stringMap } from './string-map';
-import { deleteVm, readVm, settleNewVm, updateVmInPlace, vmVolatileOutputs } from './vm-common';
+import { announceNewVm, deleteVm, readVm, settleNewVm, startVmCreate, updateVmInPlace, vmVolatileOutputs } from './vm-common';
 
 /**
  * `vers:index:Vm` / `vers_vm`: a new root VM, or a VM restored from
@@ -57,26 +57,37 @@ export const vm: ResourceLifecycle = {
   async create(inputs, ctx) {
     const provider = providerOf(ctx);
     const labels = stringMap(inputs.labels);
+    const waitBoot = inputs.waitBoot !== false;
     if (typeof inputs.fromCommit === 'string') {
-      info(ctx, `restoring a VM from commit ${inputs.fromCommit}`);
-      const { vm_id: vmId } = await provider.client.restoreFromCommit(inputs.fromCommit, { signal: ctx.signal });
-      info(ctx, `VM ${vmId} restored from commit ${inputs.fromCommit}`);
-      const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: inputs.waitBoot !== false, applyLabels: true, knownOuts: {} });
+      const what = `restored from commit ${inputs.fromCommit}`;
+      const { requestToken, leftBehind } = await startVmCreate(ctx, TOKEN, what);
+      let vmId = leftBehind;
+      if (vmId === undefined) {
+        info(ctx, `restoring a VM from commit ${inputs.fromCommit}`);
+        ({ vm_id: vmId } = await provider.client.restoreFromCommit(inputs.fromCommit, { signal: ctx.signal }));
+        announceNewVm(ctx, TOKEN, vmId, what);
+      }
+      const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot, requestToken, labelledAtCreation: false, knownOuts: {} });
       return { id: vmId, outs };
     }
-    info(ctx, `creating a root VM (${String(inputs.vcpuCount)} vCPU, ${String(inputs.memSizeMib)} MiB memory, ${String(inputs.fsSizeMib)} MiB disk)`);
-    const { vm_id: vmId } = await provider.client.createRootVm(
-      {
-        vcpu_count: inputs.vcpuCount as number,
-        mem_size_mib: inputs.memSizeMib as number,
-        fs_size_mib: inputs.fsSizeMib as number,
-        image_name: inputs.imageName as string,
-        labels,
-      },
-      { signal: ctx.signal },
-    );
-    info(ctx, `VM ${vmId} created`);
-    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot: inputs.waitBoot !== false, applyLabels: false, knownOuts: {} });
+    const { requestToken, leftBehind } = await startVmCreate(ctx, TOKEN, 'a root VM');
+    let vmId = leftBehind;
+    if (vmId === undefined) {
+      info(ctx, `creating a root VM (${String(inputs.vcpuCount)} vCPU, ${String(inputs.memSizeMib)} MiB memory, ${String(inputs.fsSizeMib)} MiB disk)`);
+      ({ vm_id: vmId } = await provider.client.createRootVm(
+        {
+          vcpu_count: inputs.vcpuCount as number,
+          mem_size_mib: inputs.memSizeMib as number,
+          fs_size_mib: inputs.fsSizeMib as number,
+          image_name: inputs.imageName as string,
+          labels,
+        },
+        { signal: ctx.signal, requestToken },
+      ));
+      announceNewVm(ctx, TOKEN, vmId, 'a root VM');
+    }
+    // A VM left by an interrupted create carries the labels of that create's inputs: label it again.
+    const outs = await settleNewVm(vmId, inputs, ctx, { waitBoot, requestToken, labelledAtCreation: leftBehind === undefined, knownOuts: {} });
     return { id: vmId, outs };
   },
 

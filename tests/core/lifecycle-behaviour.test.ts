@@ -195,7 +195,10 @@ describe('lifecycles against vers-local', () => {
     expect((info.ancestry as PropertyBag[]).map((entry) => entry.commitId)).toEqual([created.id]);
     // Deleting a commit that VMs came from is refused with advice; without deleteOnDestroy it is kept.
     const worker = await restore.create(await checked(restore, { commitId: second.id }), ctx);
-    await expect(commit.delete(second.id, { ...renamed, deleteOnDestroy: true }, ctx)).rejects.toThrow(/delete the VMs restored or branched from this commit first/);
+    // The refusal names the VMs that still use the commit (issue 10: an orphan the message did not name blocked destroy).
+    const refusal = (await commit.delete(second.id, { ...renamed, deleteOnDestroy: true }, ctx).catch((error: unknown) => error)) as Error;
+    expect(refusal.message).toMatch(/delete the VMs restored or branched from this commit first/);
+    expect(refusal.message).toContain(worker.id);
     await commit.delete(second.id, renamed, ctx);
     expect((await commit.read(second.id, renamed, ctx))?.id).toBe(second.id);
     await restore.delete(worker.id, worker.outs, ctx);

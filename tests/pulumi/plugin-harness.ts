@@ -297,6 +297,15 @@ export class PluginHarness {
   }
 
   /** Close the client, stop the plugin (SIGTERM, then SIGKILL) and the fake engine. */
+  /** A crash: SIGKILL the plugin process and wait for its exit. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((done) => this.child.once('exit', () => done()));
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
   async close(): Promise<void> {
     this.client.close();
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -1,5 +1,5 @@
 import type { ProviderConfigInput } from '../../config';
-import type { CheckFailure, FunctionLifecycle, ResourceLifecycle } from '../../resources/types';
+import type { CheckFailure, FunctionLifecycle, Logger, ResourceLifecycle } from '../../resources/types';
 
 /**
  * The core, loaded on first use: the registry pulls in the API client and
@@ -32,8 +32,8 @@ export function functionLifecycle(token: string): FunctionLifecycle | undefined 
 }
 
 /** The configured provider, and what its settings put at risk (for warnings). */
-export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv): { provider: unknown; warnings: ReadonlyArray<{ message: string }> } {
-  const provider = loadProviderModule().configureProvider(input, env);
+export function configureProvider(input: ProviderConfigInput, env: NodeJS.ProcessEnv, logger?: Logger): { provider: unknown; warnings: ReadonlyArray<{ message: string }> } {
+  const provider = loadProviderModule().configureProvider(input, env, logger === undefined ? {} : { logger });
   return { provider, warnings: provider.config.warnings };
 }
 

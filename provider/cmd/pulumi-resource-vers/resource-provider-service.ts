@@ -6,7 +6,7 @@ import { ConfigError, PartialCreateError, ProviderError } from '../../errors';
 import { readFileSync } from 'node:fs';
 import { SecretRedactor } from '../../redaction';
 import { loadPackageSchema, nestedSecretPaths, resourceSpec, schemaPath, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../schema/package-schema';
-import type { CheckFailure, DiffResult, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../resources/types';
+import type { CheckFailure, DiffResult, LifecycleContext, Logger, PropertyBag, ResourceLifecycle } from '../../resources/types';
 import { replacementCarries } from '../../resources/carry-store';
 import { UNKNOWN, containsUnknown } from '../../resources/unknown';
 import * as core from './core-access';
@@ -288,10 +288,14 @@ export class ResourceProviderService {
 
   // ---- helpers -----------------------------------------------------------
 
+  /** The API client's warnings (lost-answer recovery) reach the engine; its per-request debug lines do not. */
+  private readonly clientLog: Logger = { log: (level, message) => level !== 'debug' && this.engineLog.log(level, message) };
+
   private context(urn: string, timeoutSeconds: number): LifecycleContext {
     const signal =
       timeoutSeconds > 0 ? AbortSignal.any([this.cancellation.signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : this.cancellation.signal;
-    return { provider: this.configuredProvider(), logger: this.engineLog.forResource(urn), signal };
+    // The URN names the resource instance across runs: a create finds what an interrupted one made.
+    return { provider: this.configuredProvider(), logger: this.engineLog.forResource(urn), signal, ...(urn === '' ? {} : { instanceKey: urn }) };
   }
 
   /** The provider from Configure; without one (the engine skips Configure while config is unknown), from PULUMI_CONFIG and env. */
@@ -306,7 +310,7 @@ export class ResourceProviderService {
 
   /** Configure the core's provider; what its settings put at risk goes to the engine as warnings. */
   private configured(input: Parameters<typeof core.configureProvider>[0]): unknown {
-    const { provider, warnings } = core.configureProvider(input, this.env);
+    const { provider, warnings } = core.configureProvider(input, this.env, this.clientLog);
     for (const warning of warnings) this.engineLog.log('warn', warning.message);
     return provider;
   }

@@ -45,6 +45,10 @@ export interface RunningTerraform {
   output(): string;
   /** Ctrl-C: SIGINT to the whole process group. */
   interrupt(): void;
+  /** A crash: SIGKILL to the whole process group (terraform and the providers it started). */
+  kill(): void;
+  /** terraform's process id (undefined if it did not start). */
+  pid: number | undefined;
 }
 
 export interface TerraformWorkspaceOptions {
@@ -87,6 +91,8 @@ export class TerraformWorkspace {
   start(args: string[], timeoutMs = 90_000): RunningTerraform {
     let output = '';
     let interrupt = (): void => undefined;
+    let kill = (): void => undefined;
+    let pid: number | undefined;
     const done = new Promise<TerraformResult>((resolvePromise, reject) => {
       const child = spawn(this.options.terraform, [...args], {
         cwd: this.workDir,
@@ -106,8 +112,12 @@ export class TerraformWorkspace {
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), (output += chunk)));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), (output += chunk)));
       const group = child.pid;
+      pid = group;
       interrupt = () => {
         if (group !== undefined) process.kill(-group, 'SIGINT');
+      };
+      kill = () => {
+        if (group !== undefined) process.kill(-group, 'SIGKILL');
       };
       const timer = setTimeout(() => {
         if (group !== undefined) process.kill(-group, 'SIGKILL');
@@ -119,7 +129,7 @@ export class TerraformWorkspace {
         resolvePromise({ code, stdout, stderr, output: `${stdout}\n${stderr}` });
       });
     });
-    return { done, output: () => output, interrupt: () => interrupt() };
+    return { done, output: () => output, interrupt: () => interrupt(), kill: () => kill(), pid };
   }
 
   dispose(): void {
