@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { ResourceProviderClient } from '@pulumi/pulumi/proto/provider_grpc_pb';
-import { repoRoot } from '../provider/util/repo-root';
+import { repoRoot } from '../core/base/repo-root';
 import { generateServerCertificate } from '../tfbridge/plugin/self-signed-cert';
 import { startProvider } from '../tests/tfbridge/harness/provider-process';
 import { integerFlag, runMain } from './lib/args';

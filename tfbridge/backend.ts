@@ -1,4 +1,7 @@
-import type { CheckFailure, FunctionLifecycle, Logger, PropertyBag, ResourceLifecycle } from '../provider/resources/types';
+import type { CheckFailure } from '../core/base/check-failure';
+import type { FunctionLifecycle, ResourceLifecycle } from '../core/resources/types';
+import type { Logger } from '../core/base/logging';
+import type { PropertyBag } from '../core/base/json';
 
 /**
  * What the bridge needs from the core. The bridge only translates: every

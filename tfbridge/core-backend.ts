@@ -1,4 +1,4 @@
-import type { ProviderConfigInput } from '../provider/config';
+import type { ProviderConfigInput } from '../core/settings';
 import type { BridgeBackend } from './backend';
 
 /**
@@ -8,19 +8,19 @@ import type { BridgeBackend } from './backend';
  * never needs.
  */
 
-type Registry = typeof import('../provider/resources/registry');
-type ProviderModule = typeof import('../provider/provider');
+type Registry = typeof import('../core/resources/registry');
+type ProviderModule = typeof import('../core/provider');
 
 let registry: Registry | undefined;
 let providerModule: ProviderModule | undefined;
 
 function loadRegistry(): Registry {
-  registry ??= require('../provider/resources/registry') as Registry;
+  registry ??= require('../core/resources/registry') as Registry;
   return registry;
 }
 
 function loadProviderModule(): ProviderModule {
-  providerModule ??= require('../provider/provider') as ProviderModule;
+  providerModule ??= require('../core/provider') as ProviderModule;
   return providerModule;
 }
 

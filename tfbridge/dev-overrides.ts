@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../provider/util/repo-root';
+import { repoRoot } from '../core/base/repo-root';
 import type { NameMap } from './schema/name-map';
 
 /**

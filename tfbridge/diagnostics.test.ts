@@ -1,7 +1,7 @@
-import { ApiError, PartialCreateError, ValidationError } from '../provider/errors';
+import { ApiError, PartialCreateError, ValidationError } from '../core/base/errors';
 import { DiagnosticBuilder } from './diagnostics';
 import { CtyTypeError } from './errors';
-import { SecretRedactor } from '../provider/redaction';
+import { SecretRedactor } from '../core/base/redaction';
 import type { FieldNames } from './schema/name-map';
 
 const names: FieldNames = { base_url: { property: 'baseUrl' }, file: { property: 'files', attributes: { source: { property: 'source' } } } };

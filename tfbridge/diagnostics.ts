@@ -1,7 +1,7 @@
-import { ConfigError, PartialCreateError, ProviderError, ValidationError } from '../provider/errors';
-import type { CheckFailure } from '../provider/resources/types';
+import { ConfigError, PartialCreateError, ProviderError, ValidationError } from '../core/base/errors';
+import type { CheckFailure } from '../core/base/check-failure';
 import { isBridgeError } from './errors';
-import type { SecretRedactor } from '../provider/redaction';
+import type { SecretRedactor } from '../core/base/redaction';
 import { terraformNameOf, type FieldNames } from './schema/name-map';
 import { propertyPathToTerraform, type AttributePathStep } from './values/attribute-path';
 

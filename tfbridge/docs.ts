@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ProviderError } from '../provider/errors';
-import { loadPackageSchema, resolveRef, type PackageSchema, type PropertySpec } from '../provider/schema/package-schema';
-import { repoRoot } from '../provider/util/repo-root';
+import { ProviderError } from '../core/base/errors';
+import { loadPackageSchema, resolveRef, type PackageSchema, type PropertySpec } from '../core/schema/package-schema';
+import { repoRoot } from '../core/base/repo-root';
 import type { CtyType } from './cty/cty-type';
 import { generatedDir } from './generate';
 import { terraformAliases } from './generator/terraform-schema-from-pulumi';

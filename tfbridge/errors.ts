@@ -1,4 +1,4 @@
-import { ProviderError } from '../provider/errors';
+import { ProviderError } from '../core/base/errors';
 
 /**
  * The bridge's own errors, in the core's hierarchy. Both mean a bug (in the

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPackageSchema } from '../provider/schema/package-schema';
-import { repoRoot } from '../provider/util/repo-root';
+import { loadPackageSchema } from '../core/schema/package-schema';
+import { repoRoot } from '../core/base/repo-root';
 import { generateTerraform, type GeneratedTerraform, type TerraformOverrides } from './generator/terraform-schema-from-pulumi';
 
 /**

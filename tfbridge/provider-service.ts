@@ -1,7 +1,9 @@
-import { PartialCreateError } from '../provider/errors';
-import type { CheckFailure, FunctionLifecycle, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from '../provider/resources/types';
-import { replacementCarries } from '../provider/resources/carry-store';
-import { containsUnknown as bagContainsUnknown } from '../provider/resources/unknown';
+import { PartialCreateError } from '../core/base/errors';
+import type { CheckFailure } from '../core/base/check-failure';
+import type { FunctionLifecycle, LifecycleContext, ResourceLifecycle } from '../core/resources/types';
+import type { JsonValue, PropertyBag } from '../core/base/json';
+import { replacementCarries } from '../core/resources/carry-store';
+import { containsUnknown as bagContainsUnknown } from '../core/base/unknown';
 import type { BridgeBackend } from './backend';
 import { ctyTypeJson, type CtyType } from './cty/cty-type';
 import { containsUnknown, isCtyObject, sameData, type CtyObject, type CtyValue } from './cty/cty-value';

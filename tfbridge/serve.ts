@@ -1,4 +1,4 @@
-import type { GrpcCall, UnaryCallback, UnaryHandler } from '../provider/grpc/grpc-server';
+import type { GrpcCall, UnaryCallback, UnaryHandler } from '../core/grpc/grpc-server';
 import type { BridgeBackend } from './backend';
 import { StderrLogger } from './log/stderr-logger';
 import { startPluginServer, type RunningPluginServer } from './plugin/plugin-server';

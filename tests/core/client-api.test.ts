@@ -1,8 +1,8 @@
-import { resolveProviderConfig } from '../../provider/config';
-import { AuthError, ConflictError, NetworkError, NotFoundError, ValidationError } from '../../provider/errors';
-import { loadSpecValidator } from '../../provider/client/spec-schemas';
-import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from '../../provider/client/vers-client';
-import { waitForVmState } from '../../provider/client/wait-for-vm-state';
+import { resolveProviderConfig } from '../../core/settings';
+import { AuthError, ConflictError, NetworkError, NotFoundError, ValidationError } from '../../core/base/errors';
+import { loadSpecValidator } from '../../core/client/spec-schemas';
+import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from '../../core/client/vers-client';
+import { waitForVmState } from '../../core/client/wait-for-vm-state';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as ts from 'typescript';
-import { loadPackageSchema, replaceOnChangesOf, secretOutputsOf, type PackageSchema } from '../../provider/schema/package-schema';
-import { repoRoot } from '../../provider/util/repo-root';
+import { loadPackageSchema, replaceOnChangesOf, secretOutputsOf, type PackageSchema } from '../../core/schema/package-schema';
+import { repoRoot } from '../../core/base/repo-root';
 import { generateSdk, sdkDrift } from '../../sdk/nodejs/codegen/generate';
 import { GENERATED_BANNER, fileNameOf, tokenName } from '../../sdk/nodejs/codegen/type-names';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { referencePath, repoRoot } from '../../provider/util/repo-root';
+import { referencePath, repoRoot } from '../../core/base/repo-root';
 
 /**
  * The pinned reference documents must be the ones the workplace shares

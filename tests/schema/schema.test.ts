@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
-import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../provider/schema/package-schema';
+import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../core/schema/package-schema';
 import { join } from 'node:path';
-import { referencePath, repoRoot } from '../../provider/util/repo-root';
+import { referencePath, repoRoot } from '../../core/base/repo-root';
 
 const metaschemaPath = referencePath('pulumi-metaschema.json');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PackageSchema } from '../../provider/schema/package-schema';
-import { repoRoot } from '../../provider/util/repo-root';
+import type { PackageSchema } from '../../core/schema/package-schema';
+import { repoRoot } from '../../core/base/repo-root';
 import type { TfAttribute, TfBlock } from '../schema/tf-schema';
 import { GENERATED_BANNER, generateTerraform } from './terraform-schema-from-pulumi';
 import { snakeCase } from './snake-case';

@@ -6,7 +6,7 @@ import {
   type PackageSchema,
   type PropertySpec,
   type TypeSpec,
-} from '../../provider/schema/package-schema';
+} from '../../core/schema/package-schema';
 import type { FieldName, FieldNames, NameMap } from '../schema/name-map';
 import { ID_ATTRIBUTE, impliedType, type TfAttribute, type TfBlock, type TfNestedBlock, type TfProviderSchema } from '../schema/tf-schema';
 import { snakeCase } from './snake-case';

@@ -1,5 +1,5 @@
-import type { Logger, LogLevel } from '../../provider/resources/types';
-import { SecretRedactor } from '../../provider/redaction';
+import type { Logger, LogLevel } from '../../core/base/logging';
+import { SecretRedactor } from '../../core/base/redaction';
 
 /**
  * Logging for a Terraform provider process. Terraform reads the provider's

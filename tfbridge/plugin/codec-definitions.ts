@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { GrpcMethodDefinition } from '../../provider/grpc/grpc-server';
+import type { GrpcMethodDefinition } from '../../core/grpc/grpc-server';
 import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
 import { ProtobufCodec } from './protobuf-codec';
 import { forEachServedService, type ServiceRole } from './served-services';

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { GrpcServer, type GrpcCall, type GrpcHandler, type UnaryCallback } from '../../provider/grpc/grpc-server';
+import { GrpcServer, type GrpcCall, type GrpcHandler, type UnaryCallback } from '../../core/grpc/grpc-server';
 import type { StderrLogger } from '../log/stderr-logger';
 import { formatHandshake, hasMagicCookie, negotiateProtocolVersion, NOT_A_COMMAND_MESSAGE } from './handshake';
 import { generateServerCertificate } from './self-signed-cert';

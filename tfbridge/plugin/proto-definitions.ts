@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { forEachServedService, type ServiceRole } from './served-services';
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 
 /**
  * A compact, pre-resolved description of the gRPC services the provider

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { coreBackend } from '../core-backend';
 import { StderrLogger } from '../log/stderr-logger';
 import { ProviderService } from '../provider-service';

@@ -1,4 +1,4 @@
-import { UNKNOWN as SENTINEL } from '../../provider/resources/unknown';
+import { UNKNOWN as SENTINEL } from '../../core/base/unknown';
 import { CtyDynamic, UNKNOWN } from '../cty/cty-value';
 import type { FieldNames } from '../schema/name-map';
 import type { TfBlock } from '../schema/tf-schema';

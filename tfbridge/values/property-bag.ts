@@ -1,5 +1,5 @@
-import type { JsonValue, PropertyBag } from '../../provider/resources/types';
-import { UNKNOWN as UNKNOWN_SENTINEL } from '../../provider/resources/unknown';
+import type { JsonValue, PropertyBag } from '../../core/base/json';
+import { UNKNOWN as UNKNOWN_SENTINEL } from '../../core/base/unknown';
 import { isObjectType, type CtyType } from '../cty/cty-type';
 import { CtyDynamic, CtyUnknown, UNKNOWN, isCtyObject, type CtyObject, type CtyValue } from '../cty/cty-value';
 import { inferCtyType } from '../cty/infer-type';

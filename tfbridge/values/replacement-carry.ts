@@ -1,4 +1,5 @@
-import type { PropertyBag, ReplacementCarry } from '../../provider/resources/types';
+import type { PropertyBag } from '../../core/base/json';
+import type { ReplacementCarry } from '../../core/resources/types';
 
 /**
  * A replacement's carry (`ReplacementCarry`) as Terraform private data: the

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { loadPackageSchema, type PackageSchema } from '../../../provider/schema/package-schema';
-import { repoRoot } from '../../../provider/util/repo-root';
+import { loadPackageSchema, type PackageSchema } from '../../../core/schema/package-schema';
+import { repoRoot } from '../../../core/base/repo-root';
 import { emitDynamicIndex, emitDynamicResource } from './emit-dynamic';
 import { emitFunction } from './emit-function';
 import { emitProvider } from './emit-provider';

@@ -1,4 +1,4 @@
-import { isEnumType, resolveRef, type PackageSchema, type PropertySpec, type TypeSpec } from '../../../provider/schema/package-schema';
+import { isEnumType, resolveRef, type PackageSchema, type PropertySpec, type TypeSpec } from '../../../core/schema/package-schema';
 
 /**
  * How schema.json types are spelled in the generated TypeScript, following

@@ -1,11 +1,13 @@
-import type { ProviderConfigInput } from '../../../provider/config';
-import { redact } from '../../../provider/config';
-import { PartialCreateError, ProviderError } from '../../../provider/errors';
-import { configureProvider } from '../../../provider/provider';
-import { checkedInputsScope, replacementCarries } from '../../../provider/resources/carry-store';
-import { functionLifecycles, resourceLifecycles } from '../../../provider/resources/registry';
-import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../../provider/resources/types';
-import { loadPackageSchema } from '../../../provider/schema/package-schema';
+import type { ProviderConfigInput } from '../../../core/settings';
+import { redact } from '../../../core/settings';
+import { PartialCreateError, ProviderError } from '../../../core/base/errors';
+import { configureProvider } from '../../../core/provider';
+import { checkedInputsScope, replacementCarries } from '../../../core/resources/carry-store';
+import { functionLifecycles, resourceLifecycles } from '../../../core/resources/registry';
+import type { CheckFailure } from '../../../core/base/check-failure';
+import type { JsonValue, PropertyBag } from '../../../core/base/json';
+import type { LifecycleContext, ResourceLifecycle } from '../../../core/resources/types';
+import { loadPackageSchema } from '../../../core/schema/package-schema';
 
 /**
  * The core behind `vers.dynamic.*`, loaded inside the dynamic-provider host

@@ -1,0 +1,31 @@
+import { ApiError, SshError } from '../base/errors';
+import type { VersClient } from '../client/vers-client';
+import { connectSsh } from './connect-ssh';
+import { type SshConnectOptions, sshTargetFor } from './options';
+import type { SshConnection } from './ssh-connection';
+
+export type VmSshOptions = Omit<SshConnectOptions, 'privateKey'>;
+
+/**
+ * Fetch the VM's SSH key from the API (held in memory only) and open
+ * SSH-over-TLS to it as the provider configuration says (gateway, VM domain, CA).
+ */
+export async function connectToVm(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<SshConnection> {
+  return (await connectToVmWithKey(client, vmId, options)).connection;
+}
+
+/** `connectToVm`, also returning the private key used (for redaction: it must never appear in output). */
+export async function connectToVmWithKey(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<{ connection: SshConnection; privateKey: string }> {
+  const target = sshTargetFor(client.config, vmId);
+  let privateKey: string;
+  try {
+    privateKey = (await client.getSshKey(vmId, options.signal === undefined ? {} : { signal: options.signal })).ssh_private_key;
+  } catch (error) {
+    // The node refuses the key of a paused VM; say so instead of a bare 500.
+    if (error instanceof ApiError && /paused/i.test(error.serverMessage)) {
+      throw new SshError(`cannot fetch the SSH key of VM ${vmId}: the VM is paused; resume it (desired_state = running) before provisioning`, { cause: error, resource: vmId, operation: 'ssh connect' });
+    }
+    throw error;
+  }
+  return { connection: await connectSsh(target, { ...options, privateKey }), privateKey };
+}
