@@ -1,9 +1,8 @@
+import type { CheckFailure } from './base/check-failure';
+import { ConfigError, ProviderError } from './base/errors';
+import type { Logger } from './base/logging';
 import { VersClient, type ClientOptions } from './client';
 import { resolveProviderConfig, type ProviderConfigInput, type ResolvedProviderConfig } from './settings';
-import { ConfigError, ProviderError } from './base/errors';
-import type { CheckFailure } from './base/check-failure';
-import type { LifecycleContext } from './resources/types';
-import type { Logger } from './base/logging';
 
 /**
  * A configured provider: the resolved settings and the one API client every
@@ -53,13 +52,13 @@ export function checkProviderConfig(input: ProviderConfigInput, env: NodeJS.Proc
 }
 
 /** The VersProvider a lifecycle call runs with; a clear error when a bridge forgot to configure. */
-export function providerOf(ctx: LifecycleContext): VersProvider {
+export function providerOf(ctx: { readonly provider: unknown }): VersProvider {
   if (ctx.provider instanceof VersProvider) return ctx.provider;
   throw new ProviderError('NOT_CONFIGURED', 'the Vers provider is not configured yet (Configure was not called)');
 }
 
 /** Progress lines for the engine's log. */
-export function info(ctx: LifecycleContext | { logger: Logger }, message: string): void {
+export function info(ctx: { readonly logger: Logger }, message: string): void {
   ctx.logger.log('info', message);
 }
 

@@ -62,3 +62,9 @@ function checkRule(field: unknown, rule: OptionRule, path: string): void {
       return;
   }
 }
+
+/** `{a: undefined}` must not overwrite a default. */
+export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -3,5 +3,5 @@ export type { BranchOptions, CallOptions, CommitVmOptions, CreateRootVmOptions, 
 export { DEFAULT_DEADLINES, DEFAULT_RETRY, DEFAULT_TIMEOUTS, resolveClientOptions } from './options';
 export type { ClientOptions, Deadlines, RetryOptions, Timeouts } from './options';
 export { waitForVmState } from './wait-for-vm-state';
-export type { WaitForVmStateOptions } from './wait-for-vm-state';
+export type { VmStatusReader, WaitForVmStateOptions } from './wait-for-vm-state';
 export type * from './types';

@@ -1,8 +1,9 @@
+import { backoffDelay, sleep } from '../base/backoff';
 import { CancelledError, CreateOutcomeUnknownError, formatDuration, NotFoundError } from '../base/errors';
 import type { Logger } from '../base/logging';
 import type { RecoveryContext } from './request-runner';
 import { REQUEST_TOKEN_LABEL } from './request-token';
-import { backoffDelay, isTransientFailure, sleep } from './retry';
+import { isTransientFailure } from './retry';
 import type { PlaceInTime, ServerClock } from './server-clock';
 import type { Vm, VmMetadata } from './types';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../base/logging';
-import { checkOptions, type OptionRules } from '../base/option-checks';
+import { checkOptions, definedOnly, type OptionRules } from '../base/option-checks';
 
 /** Retry policy for API calls. Only calls that are safe to repeat are retried (see vers-client.ts). */
 export interface RetryOptions {
@@ -106,10 +106,4 @@ export function resolveClientOptions(options: ClientOptions = {}): {
     logger: options.logger,
     userAgent: options.userAgent ?? `vers-iac/0.1.0 (node ${process.version})`,
   };
-}
-
-/** `{a: undefined}` must not overwrite a default. */
-export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
-  if (value === undefined) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Got, Response as GotResponse } from 'got' with { 'resolution-mode': 'import' };
-import { type ResolvedProviderConfig, redact, requireApiKey, trustedCertificates } from '../settings';
+import { sleep } from '../base/backoff';
 import { type ApiError, CancelledError, formatDuration, NetworkError, ProviderError, TimeoutError } from '../base/errors';
 import type { Logger } from '../base/logging';
+import { type ResolvedProviderConfig, redact, requireApiKey, trustedCertificates } from '../settings';
 import { errorFromResponse } from './error-from-response';
 import type { ResolvedDeadlines, ResolvedRetryOptions, ResolvedTimeouts } from './options';
 import type { ServerClock } from './server-clock';
-import { isRetryableStatus, NOT_SENT_NETWORK_CODES, parseRetryAfter, RETRYABLE_NETWORK_CODES, retryDelay, sleep } from './retry';
+import { isRetryableStatus, NOT_SENT_NETWORK_CODES, parseRetryAfter, RETRYABLE_NETWORK_CODES, retryDelay } from './retry';
 
 /**
  * Runs API calls: one got request per attempt, typed errors, and the retry

@@ -1,11 +1,6 @@
-import { ApiError, CancelledError, NetworkError, TimeoutError } from '../base/errors';
+import { backoffDelay } from '../base/backoff';
+import { ApiError, NetworkError, TimeoutError } from '../base/errors';
 import type { ResolvedRetryOptions } from './options';
-
-/** Exponential backoff with "equal jitter": half the step fixed, half random, so retries spread but never collapse to 0. */
-export function backoffDelay(retryNumber: number, options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
-  const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retryNumber - 1));
-  return Math.round(step / 2 + random() * (step / 2));
-}
 
 /**
  * Parse `Retry-After` (delta seconds or an HTTP date) into ms from `now`.
@@ -26,25 +21,6 @@ export function retryDelay(retryNumber: number, retryAfterMs: number | undefined
   if (retryNumber > options.limit) return undefined;
   if (retryAfterMs !== undefined) return retryAfterMs > options.maxRetryAfterMs ? undefined : retryAfterMs;
   return backoffDelay(retryNumber, options);
-}
-
-/** Resolve after `ms`, or reject with CancelledError as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal, what = 'waiting'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new CancelledError(what));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError(what));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Connection-level error codes after which a SAFE call may be repeated. */

@@ -151,7 +151,7 @@ export class VersClient {
         const found = vms.find((vm) => vm.labels?.[REQUEST_TOKEN_LABEL] === token);
         if (found === undefined) return undefined;
         this.warn(`lost answer: adopted VM ${found.vm_id} as the new root VM (it carries this call's request token)`);
-        if (waitBoot && found.state === 'booting') await waitForVmState(this, found.vm_id, 'running', { signal: options.signal });
+        if (waitBoot && found.state === 'booting') await waitForVmState((id, call) => this.getVmStatus(id, call), found.vm_id, 'running', { signal: options.signal });
         return { vm_id: found.vm_id };
       },
     });

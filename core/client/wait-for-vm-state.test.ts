@@ -24,7 +24,7 @@ describe('waitForVmState', () => {
   test('polls until the VM is running and reports progress', async () => {
     const source = statuses(['booting', 'booting', 'booting', 'running']);
     const progress: string[] = [];
-    const vm = await waitForVmState(source, VM_ID, 'running', { initialIntervalMs: 10, maxIntervalMs: 20, progressEveryMs: 0, onProgress: (m) => progress.push(m) });
+    const vm = await waitForVmState(source.getVmStatus, VM_ID, 'running', { initialIntervalMs: 10, maxIntervalMs: 20, progressEveryMs: 0, onProgress: (m) => progress.push(m) });
     expect(vm.state).toBe('running');
     expect(source.calls()).toBe(4);
     expect(progress[0]).toMatch(new RegExp(`^waiting for VM ${VM_ID} to boot \\(booting, \\d+ s elapsed\\)$`));
@@ -33,25 +33,25 @@ describe('waitForVmState', () => {
   test('backs off from the initial interval up to the cap', async () => {
     const source = statuses(['booting', 'booting', 'booting', 'booting', 'running']);
     const started = Date.now();
-    await waitForVmState(source, VM_ID, 'running', { initialIntervalMs: 40, maxIntervalMs: 60 });
+    await waitForVmState(source.getVmStatus, VM_ID, 'running', { initialIntervalMs: 40, maxIntervalMs: 60 });
     // 40 + 60 + 60 + 60 = 220 ms of waits.
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
   });
 
   test('fails with a TimeoutError in the boot phase', async () => {
-    const error = await waitForVmState(statuses(['booting']), VM_ID, 'running', { timeoutMs: 150, initialIntervalMs: 20 }).catch((e: unknown) => e);
+    const error = await waitForVmState(statuses(['booting']).getVmStatus, VM_ID, 'running', { timeoutMs: 150, initialIntervalMs: 20 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ phase: 'boot', limitMs: 150 });
   });
 
   test('fails with VmStateError when the VM settles in another state', async () => {
-    const error = await waitForVmState(statuses(['booting', 'dead']), VM_ID, 'running', { initialIntervalMs: 5 }).catch((e: unknown) => e);
+    const error = await waitForVmState(statuses(['booting', 'dead']).getVmStatus, VM_ID, 'running', { initialIntervalMs: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VmStateError);
     expect(error).toMatchObject({ state: 'dead', expected: 'running', code: 'VM_UNEXPECTED_STATE' });
   });
 
   test('says the VM disappeared when it is deleted during boot', async () => {
-    const error = (await waitForVmState(statuses(['booting', 'gone']), VM_ID, 'running', { initialIntervalMs: 5 }).catch((e: unknown) => e)) as NotFoundError;
+    const error = (await waitForVmState(statuses(['booting', 'gone']).getVmStatus, VM_ID, 'running', { initialIntervalMs: 5 }).catch((e: unknown) => e)) as NotFoundError;
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toContain('disappeared');
     expect(error.message).toContain('fail to boot');
@@ -60,10 +60,10 @@ describe('waitForVmState', () => {
   test('stops when the signal aborts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await expect(waitForVmState(statuses(['booting']), VM_ID, 'running', { signal: controller.signal, initialIntervalMs: 1000 })).rejects.toBeInstanceOf(CancelledError);
+    await expect(waitForVmState(statuses(['booting']).getVmStatus, VM_ID, 'running', { signal: controller.signal, initialIntervalMs: 1000 })).rejects.toBeInstanceOf(CancelledError);
   });
 
   test('rejects unknown options by name', async () => {
-    await expect(waitForVmState(statuses(['running']), VM_ID, 'running', { timeout: 5 } as never)).rejects.toThrow(/WaitForVmStateOptions\.timeout is not a known option/);
+    await expect(waitForVmState(statuses(['running']).getVmStatus, VM_ID, 'running', { timeout: 5 } as never)).rejects.toThrow(/WaitForVmStateOptions\.timeout is not a known option/);
   });
 });

@@ -1,8 +1,7 @@
+import { sleep } from '../base/backoff';
 import { formatDuration, NotFoundError, TimeoutError, VmStateError } from '../base/errors';
 import { checkOptions, type OptionRules } from '../base/option-checks';
-import { sleep } from './retry';
 import type { Vm, VmState } from './types';
-import type { VersClient } from './vers-client';
 
 export interface WaitForVmStateOptions {
   /** Give up after this long (TimeoutError, phase `boot` when waiting for running). Default 300000 (5 min). */
@@ -18,6 +17,9 @@ export interface WaitForVmStateOptions {
   maxIntervalMs?: number;
 }
 
+/** One read of a VM's status (`VersClient.getVmStatus`): all the waiting needs of the API. */
+export type VmStatusReader = (vmId: string, options: { signal?: AbortSignal }) => Promise<Vm>;
+
 const RULES: OptionRules = {
   timeoutMs: { kind: 'integer', min: 1 },
   signal: { kind: 'signal' },
@@ -31,12 +33,12 @@ const RULES: OptionRules = {
 const TRANSITIONAL: ReadonlySet<VmState> = new Set(['booting']);
 
 /**
- * Poll GET /vm/{id}/status until the VM is in `target`. Fails with
- * TimeoutError past the limit, VmStateError when the VM settles in another
- * state (e.g. `dead`), and NotFoundError when it disappears (the real server
- * deletes a VM whose boot failed).
+ * Poll the VM's status (GET /vm/{id}/status, read by `readStatus`) until the
+ * VM is in `target`. Fails with TimeoutError past the limit, VmStateError
+ * when the VM settles in another state (e.g. `dead`), and NotFoundError when
+ * it disappears (the real server deletes a VM whose boot failed).
  */
-export async function waitForVmState(client: Pick<VersClient, 'getVmStatus'>, vmId: string, target: VmState, options: WaitForVmStateOptions = {}): Promise<Vm> {
+export async function waitForVmState(readStatus: VmStatusReader, vmId: string, target: VmState, options: WaitForVmStateOptions = {}): Promise<Vm> {
   checkOptions(options, RULES, 'WaitForVmStateOptions');
   const timeoutMs = options.timeoutMs ?? 300_000;
   const maxIntervalMs = options.maxIntervalMs ?? 2000;
@@ -49,7 +51,7 @@ export async function waitForVmState(client: Pick<VersClient, 'getVmStatus'>, vm
   for (;;) {
     let vm: Vm;
     try {
-      vm = await client.getVmStatus(vmId, options.signal === undefined ? {} : { signal: options.signal });
+      vm = await readStatus(vmId, options.signal === undefined ? {} : { signal: options.signal });
     } catch (error) {
       if (error instanceof NotFoundError) {
         const before = lastState === undefined ? '' : ` (last seen ${lastState})`;

@@ -158,7 +158,7 @@ export async function settleNewVm(
     if (!options.labelledAtCreation) await provider.client.setLabels(vmId, { ...labels, [REQUEST_TOKEN_LABEL]: options.requestToken }, { signal: ctx.signal });
     if (options.waitBoot) {
       info(ctx, `waiting for VM ${vmId} to boot`);
-      await waitForVmState(provider.client, vmId, 'running', {
+      await waitForVmState((id, call) => provider.client.getVmStatus(id, call), vmId, 'running', {
         timeoutMs: provider.config.bootTimeoutMs,
         signal: ctx.signal,
         onProgress: (message) => info(ctx, message),

@@ -1,7 +1,7 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'ssh2';
 import { CancelledError, formatDuration, HostKeyMismatchError, SshError, TimeoutError, ValidationError } from '../base/errors';
-import { backoffDelay, sleep } from '../client/retry';
+import { backoffDelay, sleep } from '../base/backoff';
 import { describeHostKey, type HostKeyInfo, hostKeyMatches } from './host-key';
 import { type ResolvedSshConnectOptions, resolveSshConnectOptions, type SshConnectOptions, type SshTarget } from './options';
 import { SshConnection } from './ssh-connection';

@@ -1,5 +1,5 @@
 import { ApiError, SshError } from '../base/errors';
-import type { VersClient } from '../client/vers-client';
+import type { ResolvedProviderConfig } from '../settings';
 import { connectSsh } from './connect-ssh';
 import { type SshConnectOptions, sshTargetFor } from './options';
 import type { SshConnection } from './ssh-connection';
@@ -7,19 +7,28 @@ import type { SshConnection } from './ssh-connection';
 export type VmSshOptions = Omit<SshConnectOptions, 'privateKey'>;
 
 /**
+ * What SSH needs from the API side: the provider settings (gateway, VM
+ * domain, CA) and the VM's private key. The Vers client is one.
+ */
+export interface VmKeySource {
+  readonly config: ResolvedProviderConfig;
+  getSshKey(vmId: string, options: { signal?: AbortSignal }): Promise<{ ssh_private_key: string }>;
+}
+
+/**
  * Fetch the VM's SSH key from the API (held in memory only) and open
  * SSH-over-TLS to it as the provider configuration says (gateway, VM domain, CA).
  */
-export async function connectToVm(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<SshConnection> {
-  return (await connectToVmWithKey(client, vmId, options)).connection;
+export async function connectToVm(keys: VmKeySource, vmId: string, options: VmSshOptions = {}): Promise<SshConnection> {
+  return (await connectToVmWithKey(keys, vmId, options)).connection;
 }
 
 /** `connectToVm`, also returning the private key used (for redaction: it must never appear in output). */
-export async function connectToVmWithKey(client: Pick<VersClient, 'getSshKey' | 'config'>, vmId: string, options: VmSshOptions = {}): Promise<{ connection: SshConnection; privateKey: string }> {
-  const target = sshTargetFor(client.config, vmId);
+export async function connectToVmWithKey(keys: VmKeySource, vmId: string, options: VmSshOptions = {}): Promise<{ connection: SshConnection; privateKey: string }> {
+  const target = sshTargetFor(keys.config, vmId);
   let privateKey: string;
   try {
-    privateKey = (await client.getSshKey(vmId, options.signal === undefined ? {} : { signal: options.signal })).ssh_private_key;
+    privateKey = (await keys.getSshKey(vmId, options.signal === undefined ? {} : { signal: options.signal })).ssh_private_key;
   } catch (error) {
     // The node refuses the key of a paused VM; say so instead of a bare 500.
     if (error instanceof ApiError && /paused/i.test(error.serverMessage)) {

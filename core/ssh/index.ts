@@ -1,6 +1,6 @@
 export { connectSsh } from './connect-ssh';
 export { connectToVm, connectToVmWithKey } from './connect-to-vm';
-export type { VmSshOptions } from './connect-to-vm';
+export type { VmKeySource, VmSshOptions } from './connect-to-vm';
 export { describeHostKey, hostKeyMatches } from './host-key';
 export type { HostKeyInfo } from './host-key';
 export { DEFAULT_SSH_CONNECT, sshTargetFor } from './options';

@@ -1,7 +1,6 @@
 import { type ResolvedProviderConfig, requireVmDomain, trustedCertificates } from '../settings';
 import type { Logger } from '../base/logging';
-import { checkOptions, type OptionRules } from '../base/option-checks';
-import { definedOnly } from '../client/options';
+import { checkOptions, definedOnly, type OptionRules } from '../base/option-checks';
 
 /** Where and how to open the TLS stream that carries SSH to one VM. */
 export interface SshTarget {
