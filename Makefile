@@ -20,7 +20,7 @@ install: $(NODE_MODULES_STAMP)
 # they are stale) and writes dist/terraform.rc with the dev_overrides block.
 build: install
 	node node_modules/typescript/bin/tsc -p tsconfig.json
-	node dist/tfbridge/dev-overrides.js
+	node dist/bridges/terraform/dev-overrides.js
 
 # Regenerate everything derived from schema.json and tfbridge/proto (Terraform
 # schema and descriptor, Pulumi SDK, docs), then compile again. Run after editing schema.json; commit the result.

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RpcStat } from '../tfbridge/plugin/rpc-stats';
+import type { RpcStat } from '../bridges/terraform/plugin/rpc-stats';
 import { startVersLocal, type VersLocalProcess } from '../tests/helpers/vers-local';
 import type { TerraformWorkspace } from '../tests/tfbridge/harness/terraform-cli';
 import { integerFlag, runMain } from './lib/args';

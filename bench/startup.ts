@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { ResourceProviderClient } from '@pulumi/pulumi/proto/provider_grpc_pb';
 import { repoRoot } from '../core/base/repo-root';
-import { generateServerCertificate } from '../tfbridge/plugin/self-signed-cert';
+import { generateServerCertificate } from '../bridges/terraform/plugin/self-signed-cert';
 import { startProvider } from '../tests/tfbridge/harness/provider-process';
 import { integerFlag, runMain } from './lib/args';
 import { buildDirectory } from './lib/build-dir';

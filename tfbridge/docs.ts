@@ -3,11 +3,11 @@ import { join, relative } from 'node:path';
 import { ProviderError } from '../core/base/errors';
 import { loadPackageSchema, resolveRef, type PackageSchema, type PropertySpec } from '../core/schema/package-schema';
 import { repoRoot } from '../core/base/repo-root';
-import type { CtyType } from './cty/cty-type';
+import type { CtyType } from '../bridges/terraform/cty/cty-type';
 import { generatedDir } from './generate';
 import { terraformAliases } from './generator/terraform-schema-from-pulumi';
-import type { FieldNames, NameMap } from './schema/name-map';
-import type { TfAttribute, TfBlock, TfNestedBlock, TfProviderSchema } from './schema/tf-schema';
+import type { FieldNames, NameMap } from '../bridges/terraform/schema/name-map';
+import type { TfAttribute, TfBlock, TfNestedBlock, TfProviderSchema } from '../bridges/terraform/schema/tf-schema';
 
 /**
  * `make docs`: the provider's documentation in the Terraform registry layout

@@ -12,7 +12,7 @@ import { generateTerraform, type GeneratedTerraform, type TerraformOverrides } f
  */
 
 export function generatedDir(): string {
-  return join(repoRoot(), 'tfbridge', 'generated');
+  return join(repoRoot(), 'bridges', 'terraform', 'generated');
 }
 
 export function overridesPath(): string {

@@ -69,7 +69,7 @@ describe('schema.json', () => {
     expect(provision?.properties['environment']?.secret).toBe(true);
     const file = schema.types['vers:index:ProvisionFile'];
     expect(file !== undefined && 'properties' in file ? file.properties['content']?.secret : undefined).toBe(true);
-    const generated = JSON.parse(readFileSync(join(repoRoot(), 'tfbridge', 'generated', 'provider-schema.json'), 'utf8')) as {
+    const generated = JSON.parse(readFileSync(join(repoRoot(), 'bridges', 'terraform', 'generated', 'provider-schema.json'), 'utf8')) as {
       resourceSchemas: Record<string, { block: { attributes: Array<{ name: string; sensitive?: boolean }>; blockTypes: Array<{ typeName: string; block: { attributes: Array<{ name: string; sensitive?: boolean }> } }> } }>;
     };
     const block = generated.resourceSchemas['vers_provision']!.block;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PackageSchema } from '../../core/schema/package-schema';
 import { repoRoot } from '../../core/base/repo-root';
-import type { TfAttribute, TfBlock } from '../schema/tf-schema';
+import type { TfAttribute, TfBlock } from '../../bridges/terraform/schema/tf-schema';
 import { GENERATED_BANNER, generateTerraform } from './terraform-schema-from-pulumi';
 import { snakeCase } from './snake-case';
 

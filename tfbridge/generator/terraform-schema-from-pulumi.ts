@@ -1,4 +1,4 @@
-import type { CtyType } from '../cty/cty-type';
+import type { CtyType } from '../../bridges/terraform/cty/cty-type';
 import {
   isEnumType,
   resolveRef,
@@ -7,8 +7,8 @@ import {
   type PropertySpec,
   type TypeSpec,
 } from '../../core/schema/package-schema';
-import type { FieldName, FieldNames, NameMap } from '../schema/name-map';
-import { ID_ATTRIBUTE, impliedType, type TfAttribute, type TfBlock, type TfNestedBlock, type TfProviderSchema } from '../schema/tf-schema';
+import type { FieldName, FieldNames, NameMap } from '../../bridges/terraform/schema/name-map';
+import { ID_ATTRIBUTE, impliedType, type TfAttribute, type TfBlock, type TfNestedBlock, type TfProviderSchema } from '../../bridges/terraform/schema/tf-schema';
 import { snakeCase } from './snake-case';
 
 /**

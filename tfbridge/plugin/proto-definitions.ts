@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { repoRoot } from '../../core/base/repo-root';
-import { forEachServedService, type ServiceRole } from './served-services';
+import { forEachServedService, type ServiceRole } from '../../bridges/terraform/plugin/served-services';
 
 /**
  * The gRPC service definitions, loaded from tfbridge/proto at start-up
@@ -14,7 +14,7 @@ export type ServiceDefinitions = Record<ServiceRole, grpc.ServiceDefinition>;
 export const PROTO_LOADER_OPTIONS = { keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true } as const;
 
 export function protoDirectory(): string {
-  return join(repoRoot(), 'tfbridge', 'proto');
+  return join(repoRoot(), 'bridges', 'terraform', 'proto');
 }
 
 export function loadServiceDefinitions(): ServiceDefinitions {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { descriptorPath, type FieldDescriptor, type MethodDescriptor, type ProtoDescriptor, type ScalarType } from './proto-descriptor';
+import { descriptorPath, type FieldDescriptor, type MethodDescriptor, type ProtoDescriptor, type ScalarType } from '../../bridges/terraform/plugin/proto-descriptor';
 import { protoDirectory } from './proto-definitions';
 
 /**

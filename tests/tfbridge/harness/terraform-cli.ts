@@ -3,7 +3,7 @@ import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { repoRoot } from '../../../core/base/repo-root';
-import { devOverridesCliConfig } from '../../../tfbridge/dev-overrides';
+import { devOverridesCliConfig } from '../../../bridges/terraform/dev-overrides';
 
 /**
  * Runs the real terraform CLI against a provider through dev_overrides, in a
