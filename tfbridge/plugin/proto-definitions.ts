@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { repoRoot } from '../../core/base/repo-root';
+import { protoDirectory } from '../../bridges/terraform/plugin/proto-descriptor';
 import { forEachServedService, type ServiceRole } from '../../bridges/terraform/plugin/served-services';
 
 /**
@@ -12,10 +11,6 @@ import { forEachServedService, type ServiceRole } from '../../bridges/terraform/
 export type ServiceDefinitions = Record<ServiceRole, grpc.ServiceDefinition>;
 
 export const PROTO_LOADER_OPTIONS = { keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true } as const;
-
-export function protoDirectory(): string {
-  return join(repoRoot(), 'bridges', 'terraform', 'proto');
-}
 
 export function loadServiceDefinitions(): ServiceDefinitions {
   // Required here, not at import time, so modules that only need types stay cheap to load.

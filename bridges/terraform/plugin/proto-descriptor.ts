@@ -4,8 +4,8 @@ import { repoRoot } from '../../../core/base/repo-root';
 /**
  * A compact, pre-resolved description of the gRPC services the provider
  * serves (tfplugin6, go-plugin's side services, grpc.health.v1), generated
- * from tfbridge/proto into proto-descriptor.json by
- * proto-descriptor-generate.ts. Reading this JSON costs well under a
+ * from bridges/terraform/proto into proto-descriptor.json by
+ * codegen/terraform/proto-descriptor-generate.ts (`make generate`). Reading this JSON costs well under a
  * millisecond; parsing the .proto files at start-up cost about 40 ms.
  */
 
@@ -51,4 +51,9 @@ export const DESCRIPTOR_FILE = 'proto-descriptor.json';
 
 export function descriptorPath(): string {
   return join(repoRoot(), 'bridges', 'terraform', 'plugin', DESCRIPTOR_FILE);
+}
+
+/** The .proto files the descriptor is generated from. */
+export function protoDirectory(): string {
+  return join(repoRoot(), 'bridges', 'terraform', 'proto');
 }

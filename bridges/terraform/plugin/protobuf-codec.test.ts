@@ -7,7 +7,7 @@ import { ProviderService } from '../provider-service';
 import type { NameMap } from '../schema/name-map';
 import type { TfProviderSchema } from '../schema/tf-schema';
 import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
-import { buildProtoDescriptor } from '../../../tfbridge/plugin/proto-descriptor-generate';
+import { buildProtoDescriptor } from '../../../codegen/terraform/proto-descriptor-generate';
 import { loadServiceDefinitions } from '../../../tfbridge/plugin/proto-definitions';
 import { ProtobufCodec } from './protobuf-codec';
 

@@ -1,4 +1,4 @@
-import type { PackageSchema, ResourceSpec } from '../../../core/schema/package-schema';
+import type { PackageSchema, ResourceSpec } from '../../core/schema/package-schema';
 import { docComment, literal, tsType } from './type-names';
 
 /**

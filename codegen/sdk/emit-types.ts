@@ -1,4 +1,4 @@
-import { isEnumType, type EnumTypeSpec, type ObjectTypeSpec, type PackageSchema } from '../../../core/schema/package-schema';
+import { isEnumType, type EnumTypeSpec, type ObjectTypeSpec, type PackageSchema } from '../../core/schema/package-schema';
 import { GENERATED_BANNER, docComment, pascal, tsType, tokenName, typeImports } from './type-names';
 
 /**

@@ -1,4 +1,4 @@
-import type { FunctionSpec, PackageSchema } from '../../../core/schema/package-schema';
+import type { FunctionSpec, PackageSchema } from '../../core/schema/package-schema';
 import { GENERATED_BANNER, docComment, pascal, tsType, tokenName, typeImports } from './type-names';
 
 /**

@@ -1,4 +1,4 @@
-import type { PackageSchema } from '../../../core/schema/package-schema';
+import type { PackageSchema } from '../../core/schema/package-schema';
 import { GENERATED_BANNER, docComment, tsType } from './type-names';
 
 /**

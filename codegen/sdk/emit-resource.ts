@@ -1,4 +1,4 @@
-import { replaceOnChangesOf, secretOutputsOf, type PackageSchema, type ResourceSpec } from '../../../core/schema/package-schema';
+import { replaceOnChangesOf, secretOutputsOf, type PackageSchema, type ResourceSpec } from '../../core/schema/package-schema';
 import { inputAssignments, outputFields, outputOnlyKeys, quotedList, requiredInputChecks } from './resource-parts';
 import { GENERATED_BANNER, docComment, tsType, tokenName, typeImports } from './type-names';
 

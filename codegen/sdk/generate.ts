@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { loadPackageSchema, type PackageSchema } from '../../../core/schema/package-schema';
-import { repoRoot } from '../../../core/base/repo-root';
+import { loadPackageSchema, type PackageSchema } from '../../core/schema/package-schema';
+import { repoRoot } from '../../core/base/repo-root';
 import { emitDynamicIndex, emitDynamicResource } from './emit-dynamic';
 import { emitFunction } from './emit-function';
 import { emitProvider } from './emit-provider';
@@ -13,9 +13,8 @@ import { GENERATED_BANNER, fileNameOf, pascal, tokenName } from './type-names';
  * The nodejs SDK generator: schema.json → sdk/nodejs/*.ts (resource classes,
  * Provider, functions, types, the `dynamic` namespace), in the shape of the
  * SDKs `pulumi package gen-sdk` writes (which needs the pulumi CLI, absent
- * here). Run `node dist/sdk/nodejs/codegen/generate.js` after changing
- * schema.json; `--check` lists stale files and exits 1 (the SDK test does
- * the same).
+ * here). `make generate` runs it after a change of schema.json; `--check`
+ * lists stale files and exits 1 (the SDK test does the same).
  */
 
 /** Generated files, path relative to sdk/nodejs → contents. */
@@ -132,7 +131,7 @@ if (require.main === module) {
   if (process.argv.includes('--check')) {
     const drift = sdkDrift();
     if (drift.stale.length + drift.orphaned.length > 0) {
-      process.stderr.write(`sdk/nodejs is stale; run node dist/sdk/nodejs/codegen/generate.js\n  stale: ${drift.stale.join(', ') || '-'}\n  orphaned: ${drift.orphaned.join(', ') || '-'}\n`);
+      process.stderr.write(`sdk/nodejs is stale; run make generate\n  stale: ${drift.stale.join(', ') || '-'}\n  orphaned: ${drift.orphaned.join(', ') || '-'}\n`);
       process.exit(1);
     }
   } else {

@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPackageSchema } from '../core/schema/package-schema';
-import { repoRoot } from '../core/base/repo-root';
-import { generateTerraform, type GeneratedTerraform, type TerraformOverrides } from './generator/terraform-schema-from-pulumi';
+import { loadPackageSchema } from '../../core/schema/package-schema';
+import { repoRoot } from '../../core/base/repo-root';
+import { generateTerraform, type GeneratedTerraform, type TerraformOverrides } from './terraform-schema-from-pulumi';
 
 /**
- * `make generate` / `make build`: writes tfbridge/generated/provider-schema.json
- * (the Terraform schema) and tfbridge/generated/name-map.json (Terraform ↔
- * core names) from schema.json and tfbridge/overrides.json.
+ * `make generate`: writes bridges/terraform/generated/provider-schema.json
+ * (the Terraform schema) and bridges/terraform/generated/name-map.json
+ * (Terraform ↔ core names), which the provider reads at run time, from
+ * schema.json and codegen/terraform/overrides.json.
  * `--check` writes nothing and exits 1 when the files on disk are stale.
  */
 
@@ -16,7 +17,7 @@ export function generatedDir(): string {
 }
 
 export function overridesPath(): string {
-  return join(repoRoot(), 'tfbridge', 'overrides.json');
+  return join(repoRoot(), 'codegen', 'terraform', 'overrides.json');
 }
 
 /** The generated files' contents, keyed by file name. */
@@ -51,7 +52,7 @@ function main(argv: string[]): number {
   if (argv.includes('--check')) {
     const stale = staleGeneratedFiles();
     if (stale.length > 0) {
-      process.stderr.write(`tfbridge/generated is stale (${stale.join(', ')}): run \`make generate\` and commit the result.\n`);
+      process.stderr.write(`bridges/terraform/generated is stale (${stale.join(', ')}): run \`make generate\` and commit the result.\n`);
       return 1;
     }
     return 0;

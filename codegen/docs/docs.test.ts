@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocsError, GENERATED_BANNER, docsSourcesFromRepository, extractExampleRegions, renderDocs, staleDocs, typeLabel, writeDocs, type DocsSources } from './docs';
 
-describe('make docs (tfbridge/docs.ts)', () => {
+describe('make docs (codegen/docs/docs.ts)', () => {
   let sources: DocsSources;
   let pages: Record<string, string>;
 
@@ -12,7 +12,7 @@ describe('make docs (tfbridge/docs.ts)', () => {
     pages = renderDocs(sources);
   });
 
-  test('docs/ matches a fresh generation from schema.json, tfbridge/generated and examples/ (run `make docs` when this fails)', () => {
+  test('docs/ matches a fresh generation from schema.json, bridges/terraform/generated and examples/ (run `make docs` when this fails)', () => {
     expect(staleDocs(undefined, pages)).toEqual([]);
   });
 
@@ -97,7 +97,7 @@ describe('make docs (tfbridge/docs.ts)', () => {
       expect(pages[page]).toContain(`import {\n  to = ${address}\n  id = "${id}"\n}`);
     }
     expect(pages['resources/provision.md']).toMatch(/## Import\n\nImport is not supported\. A provisioning run cannot be imported/);
-    // What an import cannot know, from tfbridge/overrides.json.
+    // What an import cannot know, from codegen/terraform/overrides.json.
     expect(pages['resources/vm.md']).toMatch(/\n```\n\nVers does not report a VM's `vcpu_count`[^\n]*the first plan is empty[^\n]*\n$/);
   });
 
