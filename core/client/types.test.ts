@@ -1,4 +1,4 @@
-import { loadSpecValidator } from './spec-schemas';
+import { loadSpecValidator } from '../../tests/helpers/spec-schemas';
 import type {
   CommitInfo,
   FromCommitVmRequest,

@@ -1,6 +1,6 @@
 import { resolveProviderConfig } from '../../core/settings';
 import { AuthError, ConflictError, NetworkError, NotFoundError, ValidationError } from '../../core/base/errors';
-import { loadSpecValidator } from '../../core/client/spec-schemas';
+import { loadSpecValidator } from '../helpers/spec-schemas';
 import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from '../../core/client/vers-client';
 import { waitForVmState } from '../../core/client/wait-for-vm-state';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';

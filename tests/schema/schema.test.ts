@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../core/schema/package-schema';
 import { join } from 'node:path';
-import { referencePath, repoRoot } from '../../core/base/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
+import { referencePath } from '../helpers/reference-path';
 
 const metaschemaPath = referencePath('pulumi-metaschema.json');
 

@@ -8,7 +8,7 @@ import type { NameMap } from '../schema/name-map';
 import type { TfProviderSchema } from '../schema/tf-schema';
 import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
 import { buildProtoDescriptor } from '../../../codegen/terraform/proto-descriptor-generate';
-import { loadServiceDefinitions } from '../../../tfbridge/plugin/proto-definitions';
+import { loadServiceDefinitions } from '../../../tests/tfbridge/harness/proto-definitions';
 import { ProtobufCodec } from './protobuf-codec';
 
 /**

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../bridges/terraform/plugin/handshake';
-import { loadServiceDefinitions, type ServiceDefinitions } from '../../../tfbridge/plugin/proto-definitions';
+import { loadServiceDefinitions, type ServiceDefinitions } from './proto-definitions';
 import { generateServerCertificate, toPem, type ServerCertificate } from '../../../bridges/terraform/plugin/self-signed-cert';
 
 /**

@@ -1,12 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
-import { protoDirectory } from '../../bridges/terraform/plugin/proto-descriptor';
-import { forEachServedService, type ServiceRole } from '../../bridges/terraform/plugin/served-services';
+import { protoDirectory } from '../../../bridges/terraform/plugin/proto-descriptor';
+import { forEachServedService, type ServiceRole } from '../../../bridges/terraform/plugin/served-services';
 
 /**
- * The gRPC service definitions, loaded from tfbridge/proto at start-up
- * (about 20 ms; the provider process starts 3–4 times per apply). Values use
- * proto-loader's plain-object form: snake_case fields as in the .proto,
- * bytes as Buffer, enums by name, int64 as number.
+ * The gRPC service definitions parsed from bridges/terraform/proto by
+ * proto-loader (about 20 ms): what the tests' Terraform-core client speaks,
+ * and what the provider's start-up codec (proto-descriptor.json +
+ * protobuf-codec.ts) is held to. Values use proto-loader's plain-object
+ * form: snake_case fields as in the .proto, bytes as Buffer, enums by name,
+ * int64 as number.
  */
 export type ServiceDefinitions = Record<ServiceRole, grpc.ServiceDefinition>;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { referencePath } from '../base/repo-root';
+import { referencePath } from './reference-path';
 
 /**
  * Validators for the component schemas of the Vers OpenAPI spec. Tests use
