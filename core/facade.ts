@@ -12,9 +12,9 @@ import type { ConfigWarning, ProviderConfigInput } from './settings';
  * loads is small.
  */
 
-// What a bridge needs besides the lifecycles (the dynamic resources take it from here only).
+// The rest of what the bridges take from the core beyond core/base and core/schema.
 export { checkedInputsScope, replacementCarries } from './resources/carry-store';
-export type { FunctionLifecycle, LifecycleContext, ResourceLifecycle } from './resources/types';
+export type { DiffResult, FunctionLifecycle, LifecycleContext, ReplacementCarry, ResourceLifecycle } from './resources/types';
 export { loadPackageSchema } from './schema/package-schema';
 export { redact, type ConfigWarning, type ProviderConfigInput } from './settings';
 

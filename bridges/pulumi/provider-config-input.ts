@@ -1,4 +1,4 @@
-import type { ProviderConfigInput } from '../../core/settings';
+import type { ProviderConfigInput } from '../../core/facade';
 import { loadPackageSchema } from '../../core/schema/package-schema';
 import type { CheckFailure } from '../../core/base/check-failure';
 import type { JsonValue, PropertyBag } from '../../core/base/json';

@@ -2,17 +2,24 @@ import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import { PluginInfo, type PluginAttach } from '@pulumi/pulumi/proto/plugin_pb';
 import * as pb from '@pulumi/pulumi/proto/provider_pb';
-import { ConfigError, PartialCreateError, ProviderError } from '../../core/base/errors';
 import { readFileSync } from 'node:fs';
-import { SecretRedactor } from '../../core/base/redaction';
-import { loadPackageSchema, nestedSecretPaths, resourceSpec, schemaPath, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../core/schema/package-schema';
 import type { CheckFailure } from '../../core/base/check-failure';
-import type { DiffResult, LifecycleContext, ResourceLifecycle } from '../../core/resources/types';
-import type { Logger } from '../../core/base/logging';
+import { ConfigError, PartialCreateError, ProviderError } from '../../core/base/errors';
 import type { PropertyBag } from '../../core/base/json';
-import { replacementCarries } from '../../core/resources/carry-store';
+import type { Logger } from '../../core/base/logging';
+import { SecretRedactor } from '../../core/base/redaction';
 import { UNKNOWN, containsUnknown } from '../../core/base/unknown';
-import * as core from '../../core/facade';
+import {
+  checkProviderConfig,
+  configureProvider,
+  functionLifecycle,
+  replacementCarries,
+  resourceLifecycle,
+  type DiffResult,
+  type LifecycleContext,
+  type ResourceLifecycle,
+} from '../../core/facade';
+import { loadPackageSchema, nestedSecretPaths, resourceSpec, schemaPath, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../core/schema/package-schema';
 import type { EngineLog } from './engine-log';
 import { toGrpcError, type ResourceInitFailure } from './grpc-errors';
 import { fromWire, toWire, UnsupportedWireValueError, type WireProperties } from './property-values';
@@ -120,7 +127,7 @@ export class ResourceProviderService {
     const translated = configFromProperties(news.bag);
     const failures = [...translated.failures];
     if (failures.length === 0) {
-      for (const failure of core.checkProviderConfig(translated.input, this.env)) {
+      for (const failure of checkProviderConfig(translated.input, this.env)) {
         failures.push({ property: configPropertyOf(failure.property), reason: this.redact(failure.reason) });
       }
     }
@@ -271,7 +278,7 @@ export class ResourceProviderService {
 
   async invoke(request: pb.InvokeRequest): Promise<pb.InvokeResponse> {
     const token = request.getTok();
-    const fn = core.functionLifecycle(token);
+    const fn = functionLifecycle(token);
     if (fn === undefined) throw new UnsupportedTokenError('function', token);
     const response = new pb.InvokeResponse();
     const args = this.unwrapOrFailures(request.getArgs()?.toJavaScript());
@@ -312,8 +319,8 @@ export class ResourceProviderService {
   }
 
   /** Configure the core's provider; what its settings put at risk goes to the engine as warnings. */
-  private configured(input: Parameters<typeof core.configureProvider>[0]): unknown {
-    const { provider, warnings } = core.configureProvider(input, this.env, this.clientLog);
+  private configured(input: Parameters<typeof configureProvider>[0]): unknown {
+    const { provider, warnings } = configureProvider(input, this.env, this.clientLog);
     for (const warning of warnings) this.engineLog.log('warn', warning.message);
     return provider;
   }
@@ -351,7 +358,7 @@ export class UnsupportedTokenError extends ProviderError {
 }
 
 function lifecycleFor(token: string): ResourceLifecycle {
-  const lifecycle = core.resourceLifecycle(token);
+  const lifecycle = resourceLifecycle(token);
   if (lifecycle === undefined) throw new UnsupportedTokenError('resource', token);
   return lifecycle;
 }

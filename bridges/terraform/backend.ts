@@ -1,5 +1,5 @@
 import type { CheckFailure } from '../../core/base/check-failure';
-import type { FunctionLifecycle, ResourceLifecycle } from '../../core/resources/types';
+import type { FunctionLifecycle, ResourceLifecycle } from '../../core/facade';
 import type { Logger } from '../../core/base/logging';
 import type { PropertyBag } from '../../core/base/json';
 

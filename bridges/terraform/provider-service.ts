@@ -1,9 +1,8 @@
-import { PartialCreateError } from '../../core/base/errors';
 import type { CheckFailure } from '../../core/base/check-failure';
-import type { FunctionLifecycle, LifecycleContext, ResourceLifecycle } from '../../core/resources/types';
+import { PartialCreateError } from '../../core/base/errors';
 import type { JsonValue, PropertyBag } from '../../core/base/json';
-import { replacementCarries } from '../../core/resources/carry-store';
 import { containsUnknown as bagContainsUnknown } from '../../core/base/unknown';
+import { replacementCarries, type FunctionLifecycle, type LifecycleContext, type ResourceLifecycle } from '../../core/facade';
 import type { BridgeBackend } from './backend';
 import { ctyTypeJson, type CtyType } from './cty/cty-type';
 import { containsUnknown, isCtyObject, sameData, type CtyObject, type CtyValue } from './cty/cty-value';

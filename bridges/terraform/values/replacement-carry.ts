@@ -1,5 +1,5 @@
 import type { PropertyBag } from '../../../core/base/json';
-import type { ReplacementCarry } from '../../../core/resources/types';
+import type { ReplacementCarry } from '../../../core/facade';
 
 /**
  * A replacement's carry (`ReplacementCarry`) as Terraform private data: the
