@@ -40,7 +40,7 @@ const diagnostics = [
 ];
 
 describe('the start-up protobuf codec', () => {
-  test('proto-descriptor.json is up to date with tfbridge/proto', () => {
+  test('proto-descriptor.json is up to date with bridges/terraform/proto', () => {
     expect(descriptor).toEqual(JSON.parse(JSON.stringify(buildProtoDescriptor())));
   });
 
