@@ -18,7 +18,10 @@ install: $(NODE_MODULES_STAMP)
 
 # Compiles the committed sources (generated files included: tests fail when
 # they are stale) and writes dist/terraform.rc with the dev_overrides block.
+# dist/ is emptied first: a source moved or deleted must not leave its compiled
+# test behind for jest to find.
 build: install
+	rm -rf dist
 	node node_modules/typescript/bin/tsc -p tsconfig.json
 	node dist/bridges/terraform/dev-overrides.js
 
