@@ -18,18 +18,23 @@ install: $(NODE_MODULES_STAMP)
 
 # Compiles the committed sources (generated files included: tests fail when
 # they are stale) and writes dist/terraform.rc with the dev_overrides block.
+# dist/ is emptied first: a source moved or deleted must not leave its compiled
+# test behind for jest to find.
 build: install
+	rm -rf dist
 	node node_modules/typescript/bin/tsc -p tsconfig.json
-	node dist/tfbridge/dev-overrides.js
+	node dist/bridges/terraform/dev-overrides.js
 
-# Regenerate everything derived from schema.json and tfbridge/proto (Terraform
-# schema and descriptor, Pulumi SDK, docs), then compile again. Run after editing schema.json; commit the result.
+# Regenerate everything derived from schema.json: every generator in codegen/
+# (the tfplugin6 descriptor from bridges/terraform/proto, the Terraform schema
+# and name map, the Pulumi SDK, the docs), then compile again. Run after
+# editing schema.json, the .proto files or codegen/; commit the result.
 generate: build
-	node dist/tfbridge/plugin/proto-descriptor-generate.js
-	node dist/tfbridge/generate.js
-	node dist/sdk/nodejs/codegen/generate.js
+	node dist/codegen/terraform/proto-descriptor-generate.js
+	node dist/codegen/terraform/generate.js
+	node dist/codegen/sdk/generate.js
+	node dist/codegen/docs/docs.js
 	node node_modules/typescript/bin/tsc -p tsconfig.json
-	@if [ -f dist/tfbridge/docs.js ]; then node dist/tfbridge/docs.js; fi
 
 test: build
 	@bash scripts/check-test-prerequisites.sh
@@ -53,7 +58,7 @@ bench: build
 	bash scripts/bench.sh
 
 docs: build
-	node dist/tfbridge/docs.js
+	node dist/codegen/docs/docs.js
 
 # vers-local in the foreground, as users run it offline.
 emulator: build

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RpcStat } from '../tfbridge/plugin/rpc-stats';
+import type { RpcStat } from '../bridges/terraform/plugin/rpc-stats';
 import { startVersLocal, type VersLocalProcess } from '../tests/helpers/vers-local';
 import type { TerraformWorkspace } from '../tests/tfbridge/harness/terraform-cli';
 import { integerFlag, runMain } from './lib/args';
@@ -18,7 +18,7 @@ import { destroyAndDispose, goldenConfig, terraformOk, terraformWorkspace } from
  *             instead: Terraform's own cost for 500 resources, no plugin
  *
  * The provider's CPU per PlanResourceChange comes from its own accounting
- * (VERS_TF_RPC_STATS_FILE, tfbridge/plugin/rpc-stats.ts: process CPU from the
+ * (VERS_TF_RPC_STATS_FILE, bridges/terraform/plugin/rpc-stats.ts: process CPU from the
  * handler's start to its response). Target < 1 ms. Also reported: every
  * provider process's whole CPU time during the plan divided by the workers
  * (gRPC and msgpack work, start-up and GC included).

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from '../provider/util/repo-root';
+import { repoRoot } from '../core/base/repo-root';
 import { startVersLocal, type VersLocalProcess } from '../tests/helpers/vers-local';
 import { machineInfo } from './lib/machine';
 import { saveReport, series, single } from './lib/report';

@@ -26,7 +26,7 @@ if ! command -v terraform >/dev/null 2>&1; then
   echo "################################################################" >&2
   exit 0
 fi
-for needed in "$build/emulator/main.js" "$build/tfbridge/main.js"; do
+for needed in "$build/emulator/main.js" "$build/bridges/terraform/main.js"; do
   if [ ! -f "$needed" ]; then
     echo "make demo: $needed not found; run 'make build' first" >&2
     exit 1

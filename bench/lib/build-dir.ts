@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 
 /**
  * The compiled tree this benchmark runs from (dist/ under make bench, or

@@ -1,8 +1,9 @@
 import { createInterface } from 'node:readline';
-import type { ProviderConfigInput } from '../../provider/config';
-import { configureProvider } from '../../provider/provider';
-import { resourceLifecycles } from '../../provider/resources/registry';
-import type { LogLevel, Logger, PropertyBag } from '../../provider/resources/types';
+import type { ProviderConfigInput } from '../../core/settings';
+import { configureProvider } from '../../core/provider';
+import { resourceLifecycles } from '../../core/resources/registry';
+import type { LogLevel, Logger } from '../../core/base/logging';
+import type { PropertyBag } from '../../core/base/json';
 import { peakRssMib, resetPeakRss } from './peak-rss';
 
 /**

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
-import { generateServerCertificate } from '../../tfbridge/plugin/self-signed-cert';
+import { generateServerCertificate } from '../../bridges/terraform/plugin/self-signed-cert';
 
 /**
  * The raw TLS loopback sink of the transport benchmark (the practical limit

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
-import { referencePath } from '../../provider/util/repo-root';
+import { referencePath } from '../helpers/reference-path';
 import type { HttpResult } from '../helpers/vers-local';
 
 /**

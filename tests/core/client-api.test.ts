@@ -1,8 +1,8 @@
-import { resolveProviderConfig } from '../../provider/config';
-import { AuthError, ConflictError, NetworkError, NotFoundError, ValidationError } from '../../provider/errors';
-import { loadSpecValidator } from '../../provider/client/spec-schemas';
-import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from '../../provider/client/vers-client';
-import { waitForVmState } from '../../provider/client/wait-for-vm-state';
+import { resolveProviderConfig } from '../../core/settings';
+import { AuthError, ConflictError, NetworkError, NotFoundError, ValidationError } from '../../core/base/errors';
+import { loadSpecValidator } from '../helpers/spec-schemas';
+import { REQUEST_TOKEN_LABEL, VersClient, withoutRequestToken } from '../../core/client/vers-client';
+import { waitForVmState } from '../../core/client/wait-for-vm-state';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 
 /**
@@ -58,7 +58,7 @@ describe('VersClient against vers-local over HTTPS with its CA', () => {
     const { vm_id: vmId } = await fixture.client.createRootVm({ vcpu_count: 1, mem_size_mib: 256, labels: { app: 'client-test' } });
     fixture.vms.push(vmId);
     expect((await fixture.client.getVmStatus(vmId)).state).toBe('booting');
-    const booted = await waitForVmState(fixture.client, vmId, 'running', { timeoutMs: 60_000, progressEveryMs: 0, onProgress: (m) => progress.push(m) });
+    const booted = await waitForVmState((id, call) => fixture.client.getVmStatus(id, call), vmId, 'running', { timeoutMs: 60_000, progressEveryMs: 0, onProgress: (m) => progress.push(m) });
     expectSpec('VM', booted);
     expect(progress[0]).toMatch(new RegExp(`^waiting for VM ${vmId} to boot \\(booting, \\d+ s elapsed\\)$`));
 
@@ -289,7 +289,7 @@ describe('VersClient against vers-local under injected faults', () => {
   test('a VM that fails to boot is reported as gone while waiting', async () => {
     await setFaults({ bootFailureRate: 1 });
     const { vm_id: vmId } = await fixture.client.createRootVm({});
-    const error = (await waitForVmState(fixture.client, vmId, 'running', { timeoutMs: 30_000 }).catch((e: unknown) => e)) as NotFoundError;
+    const error = (await waitForVmState((id, call) => fixture.client.getVmStatus(id, call), vmId, 'running', { timeoutMs: 30_000 }).catch((e: unknown) => e)) as NotFoundError;
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toContain('disappeared');
     await setFaults({ bootFailureRate: 0 });

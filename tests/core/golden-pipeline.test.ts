@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resourceLifecycles } from '../../provider/resources/registry';
-import type { PropertyBag, ResourceLifecycle } from '../../provider/resources/types';
-import type { VersProvider } from '../../provider/provider';
+import { resourceLifecycles } from '../../core/resources/registry';
+import type { PropertyBag } from '../../core/base/json';
+import type { ResourceLifecycle } from '../../core/resources/types';
+import type { VersProvider } from '../../core/provider';
 import { contextFor, providerFor, RecordingLogger } from '../helpers/core-context';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandFailedError, HostKeyMismatchError, PartialCreateError } from '../../provider/errors';
-import type { VersProvider } from '../../provider/provider';
-import { functionLifecycles, resourceLifecycles } from '../../provider/resources/registry';
-import type { LifecycleContext, PropertyBag, ResourceLifecycle } from '../../provider/resources/types';
-import { UNKNOWN } from '../../provider/resources/unknown';
+import { CommandFailedError, HostKeyMismatchError, PartialCreateError } from '../../core/base/errors';
+import type { VersProvider } from '../../core/provider';
+import { functionLifecycles, resourceLifecycles } from '../../core/resources/registry';
+import type { LifecycleContext, ResourceLifecycle } from '../../core/resources/types';
+import type { PropertyBag } from '../../core/base/json';
+import { UNKNOWN } from '../../core/base/unknown';
 import { contextFor, providerFor, RecordingLogger } from '../helpers/core-context';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { UploadReadProbe, writeBigFile } from '../helpers/big-file';

@@ -1,16 +1,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveProviderConfig, type ResolvedProviderConfig } from '../../provider/config';
-import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError, TimeoutError } from '../../provider/errors';
-import { VersClient } from '../../provider/client/vers-client';
+import { resolveProviderConfig, type ResolvedProviderConfig } from '../../core/settings';
+import { CancelledError, CommandFailedError, HostKeyMismatchError, SshError, TimeoutError } from '../../core/base/errors';
+import { VersClient } from '../../core/client/vers-client';
 import { sha256File, UploadReadProbe, writeBigFile } from '../helpers/big-file';
-import type { LogLevel } from '../../provider/resources/types';
-import { connectToVm } from '../../provider/ssh/connect-to-vm';
-import { provisionVm } from '../../provider/ssh/provision-vm';
-import { runCommand } from '../../provider/ssh/run-command';
-import { runProvisioning } from '../../provider/ssh/run-provisioning';
-import type { SshConnection } from '../../provider/ssh/ssh-connection';
+import type { LogLevel } from '../../core/base/logging';
+import { connectToVm } from '../../core/ssh/connect-to-vm';
+import { provisionVm } from '../../core/ssh/provision-vm';
+import { runCommand } from '../../core/ssh/run-command';
+import { runProvisioning } from '../../core/ssh/run-provisioning';
+import type { SshConnection } from '../../core/ssh/ssh-connection';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 
 /**

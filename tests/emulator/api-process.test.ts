@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { identify } from '../../emulator/sandbox/process-identity';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { isAlive, processesMarkedBy, startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
-import type { LogLevel, Logger } from '../../provider/resources/types';
+import type { LogLevel, Logger } from '../../core/base/logging';
 
 /** Write a `mib` MiB file block by block (never `mib` MiB in memory); each MiB has its own byte pattern. */
 export function writeBigFile(path: string, mib: number): void {

@@ -1,5 +1,6 @@
-import { configureProvider, type VersProvider } from '../../provider/provider';
-import type { LifecycleContext, LogLevel, Logger } from '../../provider/resources/types';
+import { configureProvider, type VersProvider } from '../../core/provider';
+import type { LifecycleContext } from '../../core/resources/types';
+import type { LogLevel, Logger } from '../../core/base/logging';
 import type { VersLocalReady } from './vers-local';
 
 /** A logger that keeps every line, to assert on progress messages and on the absence of secrets. */

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 
 /** A fresh directory under tests/runtime/ (git-ignored) for one suite's keys, state and scratch files. */
 export interface RuntimeDir {

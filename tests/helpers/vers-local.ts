@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { VersLocalReady } from '../../emulator/server';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { commandOf, descendantPids, isAlive, processesMarkedBy } from './proc-scan';
 import { mountsMentioning, sandboxLeftovers } from './sandbox-leftovers';
 

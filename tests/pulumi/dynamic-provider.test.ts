@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import * as vers from '../../sdk/nodejs';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { MiniEngine, type ResourceState } from './mini-engine';

@@ -6,8 +6,8 @@ import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import { EngineService, type IEngineServer } from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { ResourceProviderClient } from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as pb from '@pulumi/pulumi/proto/provider_pb';
-import { initFailureOf } from '../../provider/cmd/pulumi-resource-vers/grpc-errors';
-import { repoRoot } from '../../provider/util/repo-root';
+import { initFailureOf } from '../../bridges/pulumi/grpc-errors';
+import { repoRoot } from '../../core/base/repo-root';
 
 /**
  * The engine's side of the plugin protocol, for tests: starts

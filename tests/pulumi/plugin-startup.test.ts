@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import type { PluginInfo } from '@pulumi/pulumi/proto/plugin_pb';
 import * as pb from '@pulumi/pulumi/proto/provider_pb';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { PluginHarness } from './plugin-harness';
 
 describe('pulumi-resource-vers starts the way the engine expects', () => {

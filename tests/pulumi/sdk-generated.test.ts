@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import * as ts from 'typescript';
-import { loadPackageSchema, replaceOnChangesOf, secretOutputsOf, type PackageSchema } from '../../provider/schema/package-schema';
-import { repoRoot } from '../../provider/util/repo-root';
-import { generateSdk, sdkDrift } from '../../sdk/nodejs/codegen/generate';
-import { GENERATED_BANNER, fileNameOf, tokenName } from '../../sdk/nodejs/codegen/type-names';
+import { loadPackageSchema, replaceOnChangesOf, secretOutputsOf, type PackageSchema } from '../../core/schema/package-schema';
+import { repoRoot } from '../../core/base/repo-root';
+import { generateSdk, sdkDrift } from '../../codegen/sdk/generate';
+import { GENERATED_BANNER, fileNameOf, tokenName } from '../../codegen/sdk/type-names';
 
 /** The SDK in sdk/nodejs is what the generator writes from schema.json, and programs type-check against it. */
 describe('the generated nodejs SDK', () => {
-  test('sdk/nodejs is exactly what the generator writes from schema.json now (run node dist/sdk/nodejs/codegen/generate.js)', () => {
+  test('sdk/nodejs is exactly what the generator writes from schema.json now (run make generate)', () => {
     expect(sdkDrift()).toEqual({ stale: [], orphaned: [] });
   });
 

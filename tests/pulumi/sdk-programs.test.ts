@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import * as terraform from '@pulumi/terraform';
 import * as ts from 'typescript';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import * as vers from '../../sdk/nodejs';
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
 import { MiniEngine } from './mini-engine';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { referencePath, repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
+import { referencePath } from '../helpers/reference-path';
 
 /**
  * The pinned reference documents must be the ones the workplace shares

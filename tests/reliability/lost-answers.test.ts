@@ -1,5 +1,5 @@
 import { startVersLocal, type VersLocalProcess } from '../helpers/vers-local';
-import { REQUEST_TOKEN_LABEL } from '../../provider/client';
+import { REQUEST_TOKEN_LABEL } from '../../core/client';
 import { APPLY, DESTROY, liveVmIds, PROVIDER_HEADER, ReliabilityWorkspace, terraformSuite, waitUntil } from './harness/reliability-workspace';
 import { auditHistory, vmHistory, type HistoryVm } from './harness/vm-history';
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
-import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../provider/schema/package-schema';
+import { loadPackageSchema, type PropertySpec, type TypeSpec } from '../../core/schema/package-schema';
 import { join } from 'node:path';
-import { referencePath, repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
+import { referencePath } from '../helpers/reference-path';
 
 const metaschemaPath = referencePath('pulumi-metaschema.json');
 
@@ -69,7 +70,7 @@ describe('schema.json', () => {
     expect(provision?.properties['environment']?.secret).toBe(true);
     const file = schema.types['vers:index:ProvisionFile'];
     expect(file !== undefined && 'properties' in file ? file.properties['content']?.secret : undefined).toBe(true);
-    const generated = JSON.parse(readFileSync(join(repoRoot(), 'tfbridge', 'generated', 'provider-schema.json'), 'utf8')) as {
+    const generated = JSON.parse(readFileSync(join(repoRoot(), 'bridges', 'terraform', 'generated', 'provider-schema.json'), 'utf8')) as {
       resourceSchemas: Record<string, { block: { attributes: Array<{ name: string; sensitive?: boolean }>; blockTypes: Array<{ typeName: string; block: { attributes: Array<{ name: string; sensitive?: boolean }> } }> } }>;
     };
     const block = generated.resourceSchemas['vers_provision']!.block;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generatedDir, renderGeneratedFiles } from '../../tfbridge/generate';
+import { generatedDir, renderGeneratedFiles } from '../../codegen/terraform/generate';
 
 describe('tfbridge/generated', () => {
   test('matches a fresh generation from schema.json (run `make generate` when this fails)', () => {

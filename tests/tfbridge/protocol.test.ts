@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { generateServerCertificate } from '../../tfbridge/plugin/self-signed-cert';
+import { generateServerCertificate } from '../../bridges/terraform/plugin/self-signed-cert';
 import { startProvider, type ProviderProcess } from './harness/provider-process';
 import { NULL_VALUE, TF_UNKNOWN, dynamic, dynamicValue, objectOf, readValue, refinedUnknownString, type BlockMessage } from './harness/wire-values';
 
@@ -17,7 +17,7 @@ import { NULL_VALUE, TF_UNKNOWN, dynamic, dynamicValue, objectOf, readValue, ref
  */
 
 const FIXTURE_PROVIDER = join(__dirname, 'fixtures', 'fixture-provider-main.js');
-const REAL_PROVIDER = join(__dirname, '..', '..', 'tfbridge', 'main.js');
+const REAL_PROVIDER = join(__dirname, '..', '..', 'bridges', 'terraform', 'main.js');
 
 interface Diagnostic {
   severity: string;

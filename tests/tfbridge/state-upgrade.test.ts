@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../provider/util/repo-root';
+import { repoRoot } from '../../core/base/repo-root';
 import { announceSkip, findTerraform, type TerraformWorkspace } from './harness/terraform-cli';
 import { apply, destroy, plan, readState, stateInstance, useVersLocalForTerraform, vmIds } from './harness/vers-local-terraform';
 

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { repoRoot } from '../../../provider/util/repo-root';
+import { repoRoot } from '../../../core/base/repo-root';
 import type * as runtime from './run-lifecycle';
 
 /**

@@ -1,11 +1,18 @@
-import type { ProviderConfigInput } from '../../../provider/config';
-import { redact } from '../../../provider/config';
-import { PartialCreateError, ProviderError } from '../../../provider/errors';
-import { configureProvider } from '../../../provider/provider';
-import { checkedInputsScope, replacementCarries } from '../../../provider/resources/carry-store';
-import { functionLifecycles, resourceLifecycles } from '../../../provider/resources/registry';
-import type { CheckFailure, JsonValue, LifecycleContext, PropertyBag, ResourceLifecycle } from '../../../provider/resources/types';
-import { loadPackageSchema } from '../../../provider/schema/package-schema';
+import type { CheckFailure } from '../../../core/base/check-failure';
+import { PartialCreateError, ProviderError } from '../../../core/base/errors';
+import type { JsonValue, PropertyBag } from '../../../core/base/json';
+import {
+  checkedInputsScope,
+  configureProvider,
+  functionLifecycle,
+  loadPackageSchema,
+  redact,
+  replacementCarries,
+  resourceLifecycle,
+  type LifecycleContext,
+  type ProviderConfigInput,
+  type ResourceLifecycle,
+} from '../../../core/facade';
 
 /**
  * The core behind `vers.dynamic.*`, loaded inside the dynamic-provider host
@@ -104,7 +111,7 @@ export async function remove(token: string, id: string, props: Record<string, un
 
 /** A provider function run inside the program (`vers.dynamic.getVms`): the dynamic host has no invoke. */
 export async function invoke(token: string, args: Record<string, unknown>, stackConfig: Record<string, string>): Promise<PropertyBag> {
-  const fn = functionLifecycles[token];
+  const fn = functionLifecycle(token);
   if (fn === undefined) throw new Error(`the vers package has no function ${token}`);
   const bag = plainBag(args);
   const failures = await fn.check(bag);
@@ -119,7 +126,7 @@ export async function invoke(token: string, args: Record<string, unknown>, stack
 }
 
 function lifecycleOf(token: string): ResourceLifecycle {
-  const lifecycle = resourceLifecycles[token];
+  const lifecycle = resourceLifecycle(token);
   if (lifecycle === undefined) throw new Error(`the vers package has no resource ${token}`);
   return lifecycle;
 }
@@ -144,8 +151,8 @@ function context(token: string, stackConfig: Record<string, string>): LifecycleC
   if (provider === undefined) {
     const created = configureProvider(input, process.env);
     // What the settings put at risk (TLS verification off, plain http), once per configuration.
-    for (const warning of created.config.warnings) process.stderr.write(`[vers warn] ${redact(warning.message, [input.apiKey, process.env.VERS_API_KEY])}\n`);
-    provider = created;
+    for (const warning of created.warnings) process.stderr.write(`[vers warn] ${redact(warning.message, [input.apiKey, process.env.VERS_API_KEY])}\n`);
+    provider = created.provider;
     configured.set(cacheKey, provider);
   }
   const secrets = [input.apiKey, process.env.VERS_API_KEY];

@@ -1,4 +1,4 @@
-import { REQUEST_TOKEN_LABEL } from '../../../provider/client';
+import { REQUEST_TOKEN_LABEL } from '../../../core/client';
 import type { VersLocalProcess } from '../../helpers/vers-local';
 
 /**

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../tfbridge/plugin/handshake';
-import { loadServiceDefinitions, type ServiceDefinitions } from '../../../tfbridge/plugin/proto-definitions';
-import { generateServerCertificate, toPem, type ServerCertificate } from '../../../tfbridge/plugin/self-signed-cert';
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../bridges/terraform/plugin/handshake';
+import { loadServiceDefinitions, type ServiceDefinitions } from './proto-definitions';
+import { generateServerCertificate, toPem, type ServerCertificate } from '../../../bridges/terraform/plugin/self-signed-cert';
 
 /**
  * Plays Terraform core's side of go-plugin for the protocol tests: starts a

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { repoRoot } from '../../../provider/util/repo-root';
-import { devOverridesCliConfig } from '../../../tfbridge/dev-overrides';
+import { repoRoot } from '../../../core/base/repo-root';
+import { devOverridesCliConfig } from '../../../bridges/terraform/dev-overrides';
 
 /**
  * Runs the real terraform CLI against a provider through dev_overrides, in a

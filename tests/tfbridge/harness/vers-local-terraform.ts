@@ -1,6 +1,6 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../provider/util/repo-root';
+import { repoRoot } from '../../../core/base/repo-root';
 import { startVersLocal, type StartVersLocalOptions, type VersLocalProcess } from '../../helpers/vers-local';
 import { TerraformWorkspace, realProvider, type TerraformResult } from './terraform-cli';
 

@@ -1,0 +1,17 @@
+export { connectSsh } from './connect-ssh';
+export { connectToVm, connectToVmWithKey } from './connect-to-vm';
+export type { VmKeySource, VmSshOptions } from './connect-to-vm';
+export { describeHostKey, hostKeyMatches } from './host-key';
+export type { HostKeyInfo } from './host-key';
+export { DEFAULT_SSH_CONNECT, sshTargetFor } from './options';
+export type { SshConnectOptions, SshTarget } from './options';
+export { provisionVm } from './provision-vm';
+export type { ProvisionVmOptions, ProvisionVmResult } from './provision-vm';
+export { runCommand } from './run-command';
+export type { CommandResult, RunCommandOptions } from './run-command';
+export { runProvisioning } from './run-provisioning';
+export type { ProvisioningResult, ProvisioningSpec } from './run-provisioning';
+export { bashScript, shellQuote } from './shell-quote';
+export { SshConnection } from './ssh-connection';
+export { DEFAULT_FILE_MODE, mkdirp, parseFileMode, uploadFile } from './upload-file';
+export type { UploadFileOptions, UploadFileSpec } from './upload-file';
