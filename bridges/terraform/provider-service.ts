@@ -150,7 +150,7 @@ export class ProviderService {
     try {
       const configured = await this.backend.configureProvider(bag, this.logger);
       this.configured = { provider: configured.provider };
-      this.logger.log('debug', `terraform-provider-vers ${loadPackageSchema().version} configured for Terraform ${request.terraform_version ?? '(unknown version)'}`);
+      this.logger.log('debug', `terraform-provider-vers ${loadPackageSchema().version} (node ${process.version}) configured for Terraform ${request.terraform_version ?? '(unknown version)'}`);
       // One summary per setting: Terraform folds warnings that share a summary into one.
       return { diagnostics: configured.warnings.map((warning) => this.diagnostics.warning(`Insecure provider setting ${warning.option}`, `${warning.message}.`)) };
     } catch (error) {
