@@ -159,7 +159,8 @@ export async function makeRelease(): Promise<ReleaseSummary> {
   }
   lap('checksums and signature');
 
-  const stage = stageSdkPackage(join(root, 'dist'), join(work, 'sdk-package'), layout.version);
+  // Kept in dist/sdk-package: the examples depend on it (file:../../dist/sdk-package).
+  const stage = stageSdkPackage(join(root, 'dist'), join(root, 'dist', 'sdk-package'), layout.version);
   const packed = packSdk(stage, out);
   if (packed.filename !== layout.sdkTarball) throw new Error(`npm pack wrote ${packed.filename}, expected ${layout.sdkTarball}`);
   lap('sdk package');
