@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +32,14 @@ function log(line: string): void {
   process.stdout.write(`release: ${line}\n`);
 }
 
-function run(command: string, args: string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.error !== undefined) throw new Error(`${command}: ${result.error.message} (install it: apt-get install ${command})`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 << 20 }, (error, _stdout, stderr) => {
+      if (error === null) return resolve();
+      const code = (error as NodeJS.ErrnoException).code;
+      reject(new Error(code === 'ENOENT' ? `${command} is not installed (apt-get install ${command})` : `${command} ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+    });
+  });
 }
 
 /** Archive timestamps: SOURCE_DATE_EPOCH, else the commit's time, so the same tree gives the same archives. */
@@ -58,14 +62,14 @@ function sha256Of(file: string): Promise<string> {
   });
 }
 
-/** A directory holding exactly `files` (name → source writer), all with the same timestamp. */
-function archiveDirectory(dir: string, epoch: number, files: Record<string, (path: string) => void>): string[] {
+/** A directory holding exactly `files` (name → writer), all with the same timestamp. */
+async function archiveDirectory(dir: string, epoch: number, files: Record<string, (path: string) => Promise<void> | void>): Promise<string[]> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const names = Object.keys(files).sort();
   for (const name of names) {
     const path = join(dir, name);
-    (files[name] as (path: string) => void)(path);
+    await (files[name] as (path: string) => Promise<void> | void)(path);
     utimesSync(path, epoch, epoch);
   }
   return names;
@@ -109,13 +113,13 @@ export async function makeRelease(): Promise<ReleaseSummary> {
   const packages = [...bundles['terraform-provider-vers'].packageDirectories, ...bundles['pulumi-resource-vers'].packageDirectories];
   const notices = thirdPartyNotices(generator.license, generator.version, packages);
   let cachedExecutables = 0;
-  const executable = (name: ExecutableName, platform: Platform, output: string): void => {
-    const { cached } = buildSingleExecutable({
+  const executable = async (name: ExecutableName, platform: Platform, output: string): Promise<void> => {
+    const { cached } = await buildSingleExecutable({
       bundle: bundles[name].file,
       target: runtimes[platform],
       generator,
       output,
-      workDir: join(work, 'sea', name),
+      workDir: join(work, 'sea', name, platform),
       cacheDir: join(root, '.build', 'sea-cache', name),
     });
     if (cached) cachedExecutables++;
@@ -123,25 +127,27 @@ export async function makeRelease(): Promise<ReleaseSummary> {
   };
   const writeNotices = (path: string): void => writeFileSync(path, notices);
 
-  for (const platform of PLATFORMS) {
+  // One platform per core: injecting and compressing 100+ MiB executables is most of the work.
+  const archivePlatform = async (platform: Platform): Promise<void> => {
     const tfDir = join(work, 'terraform', platform);
-    const tfFiles = archiveDirectory(tfDir, epoch, {
+    const tfFiles = await archiveDirectory(tfDir, epoch, {
       [layout.terraformExecutable]: (path) => executable('terraform-provider-vers', platform, path),
       [layout.notices]: writeNotices,
     });
-    run('zip', ['-X', '-q', join(out, layout.terraformZip(platform)), ...tfFiles], tfDir);
+    await run('zip', ['-X', '-q', join(out, layout.terraformZip(platform)), ...tfFiles], tfDir);
 
     const pulumiDir = join(work, 'pulumi', platform);
-    const pulumiFiles = archiveDirectory(pulumiDir, epoch, {
+    const pulumiFiles = await archiveDirectory(pulumiDir, epoch, {
       [layout.pulumiExecutable]: (path) => executable('pulumi-resource-vers', platform, path),
       [layout.notices]: writeNotices,
     });
     const tar = join(work, 'pulumi', `${platform}.tar`);
-    run('tar', ['--create', '--file', tar, '--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', ...pulumiFiles], pulumiDir);
-    run('gzip', ['-n', '-f', tar], join(work, 'pulumi'));
+    await run('tar', ['--create', '--file', tar, '--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', ...pulumiFiles], pulumiDir);
+    await run('gzip', ['-n', '-f', tar], join(work, 'pulumi'));
     writeFileSync(join(out, layout.pulumiTarball(platform)), readFileSync(`${tar}.gz`));
     rmSync(`${tar}.gz`);
-  }
+  };
+  await Promise.all(PLATFORMS.map(archivePlatform));
   lap('executables and archives');
 
   writeFileSync(join(out, layout.manifest), `${JSON.stringify(terraformManifest(), null, 2)}\n`);

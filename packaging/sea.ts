@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,16 +47,20 @@ function seaConfig(options: SingleExecutableOptions, blob: string): Record<strin
   };
 }
 
-function run(command: string, args: string[], what: string): void {
-  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`);
+function run(command: string, args: string[], what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error === null) resolve();
+      else reject(new Error(`${what} failed (${error.message}):\n${stdout}\n${stderr}`));
+    });
+  });
 }
 
 /**
  * Writes the executable. An identical one (same bundle, runtime, settings)
  * made before is copied from the cache instead: injecting takes seconds.
  */
-export function buildSingleExecutable(options: SingleExecutableOptions): { cached: boolean } {
+export async function buildSingleExecutable(options: SingleExecutableOptions): Promise<{ cached: boolean }> {
   mkdirSync(options.workDir, { recursive: true });
   const blob = join(options.workDir, `${options.target.platform}.blob`);
   const config = seaConfig(options, blob);
@@ -77,11 +81,11 @@ export function buildSingleExecutable(options: SingleExecutableOptions): { cache
 
   const configFile = join(options.workDir, `${options.target.platform}.sea-config.json`);
   writeFileSync(configFile, JSON.stringify(config, null, 1));
-  run(options.generator.executable, ['--experimental-sea-config', configFile], 'preparing the SEA blob');
+  await run(options.generator.executable, ['--experimental-sea-config', configFile], 'preparing the SEA blob');
   const partial = `${options.output}.partial`;
   copyFileSync(options.target.executable, partial);
   chmodSync(partial, 0o755);
-  run(process.execPath, [postjectCli, partial, SEA_RESOURCE_NAME, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE], 'injecting the blob (postject)');
+  await run(process.execPath, [postjectCli, partial, SEA_RESOURCE_NAME, blob, '--sentinel-fuse', SEA_SENTINEL_FUSE], 'injecting the blob (postject)');
   renameSync(partial, options.output);
 
   if (cacheSlot !== undefined && options.cacheDir !== undefined) {
