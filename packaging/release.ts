@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../core/base/repo-root';
 import { bundleExecutables, type ExecutableName } from './bundle';
@@ -144,8 +144,7 @@ export async function makeRelease(): Promise<ReleaseSummary> {
     const tar = join(work, 'pulumi', `${platform}.tar`);
     await run('tar', ['--create', '--file', tar, '--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', ...pulumiFiles], pulumiDir);
     await run('gzip', ['-n', '-f', tar], join(work, 'pulumi'));
-    writeFileSync(join(out, layout.pulumiTarball(platform)), readFileSync(`${tar}.gz`));
-    rmSync(`${tar}.gz`);
+    renameSync(`${tar}.gz`, join(out, layout.pulumiTarball(platform)));
   };
   await Promise.all(PLATFORMS.map(archivePlatform));
   lap('executables and archives');
@@ -159,7 +158,7 @@ export async function makeRelease(): Promise<ReleaseSummary> {
   try {
     key.sign(join(out, layout.sha256sums), join(out, layout.sha256sumsSignature));
     writeFileSync(join(out, layout.signingKey), key.publicKeyArmored);
-    log(`signed ${layout.sha256sums} with key ${key.keyId}${keyFingerprint ? '' : ' (generated for this build; its private half is gone)'}`);
+    log(`signed ${layout.sha256sums} with key ${key.keyId}${keyFingerprint ? '' : ' (generated for this build, removed once it has signed)'}`);
   } finally {
     key.dispose();
   }
