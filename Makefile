@@ -7,7 +7,7 @@ SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 JEST := NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js
 
-.PHONY: install build generate test soak demo bench docs emulator clean
+.PHONY: install build generate release test soak demo bench docs emulator clean
 
 # npm ci only when the lockfile changed since the last install.
 $(NODE_MODULES_STAMP): package.json package-lock.json
@@ -36,7 +36,14 @@ generate: build
 	node dist/codegen/docs/docs.js
 	node node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: build
+# dist/release/: the Terraform provider's zips, SHA256SUMS, its signature and
+# manifest; the Pulumi plugin's tarballs; the SDK's npm package (packaging/release.ts).
+# Executables are Node single-executable applications (no node needed where they run).
+release: build
+	node dist/packaging/release.js
+
+# The release is built first: the install tests run its executables as a user would.
+test: release
 	@bash scripts/check-test-prerequisites.sh
 	$(JEST) --json --outputFile=dist/jest-results.json $(JEST_ARGS) || status=$$?; \
 	node scripts/test-summary.js dist/jest-results.json; exit $${status:-0}

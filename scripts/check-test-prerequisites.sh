@@ -8,6 +8,9 @@ missing=()
 [ -x /usr/sbin/sshd ] || missing+=("/usr/sbin/sshd (apt-get install openssh-server)")
 command -v ssh >/dev/null || missing+=("ssh (apt-get install openssh-client)")
 command -v openssl >/dev/null || missing+=("openssl (apt-get install openssl)")
+for tool in gpg:gnupg gpgv:gpgv zip:zip unzip:unzip unshare:util-linux; do
+  command -v "${tool%%:*}" >/dev/null || missing+=("${tool%%:*} (apt-get install ${tool##*:}; make release and the install tests need it)")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "make test: missing prerequisites:" >&2
   printf '  - %s\n' "${missing[@]}" >&2

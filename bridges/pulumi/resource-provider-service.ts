@@ -2,7 +2,6 @@ import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import { PluginInfo, type PluginAttach } from '@pulumi/pulumi/proto/plugin_pb';
 import * as pb from '@pulumi/pulumi/proto/provider_pb';
-import { readFileSync } from 'node:fs';
 import type { CheckFailure } from '../../core/base/check-failure';
 import { ConfigError, PartialCreateError, ProviderError } from '../../core/base/errors';
 import type { PropertyBag } from '../../core/base/json';
@@ -19,7 +18,7 @@ import {
   type LifecycleContext,
   type ResourceLifecycle,
 } from '../../core/facade';
-import { loadPackageSchema, nestedSecretPaths, resourceSpec, schemaPath, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../core/schema/package-schema';
+import { loadPackageSchema, nestedSecretPaths, packageSchemaText, resourceSpec, secretOutputsOf, secretValuesOf, type PropertySpec } from '../../core/schema/package-schema';
 import type { EngineLog } from './engine-log';
 import { toGrpcError, type ResourceInitFailure } from './grpc-errors';
 import { fromWire, toWire, UnsupportedWireValueError, type WireProperties } from './property-values';
@@ -104,7 +103,7 @@ export class ResourceProviderService {
 
   async getSchema(): Promise<pb.GetSchemaResponse> {
     const response = new pb.GetSchemaResponse();
-    response.setSchema(readFileSync(schemaPath(), 'utf8'));
+    response.setSchema(packageSchemaText());
     return response;
   }
 

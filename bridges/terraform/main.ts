@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '../../core/base/repo-root';
+import { readPackageFile } from '../../core/base/package-files';
 import type { NameMap } from './schema/name-map';
 import type { TfProviderSchema } from './schema/tf-schema';
 import { serve } from './serve';
@@ -11,7 +9,7 @@ import { serve } from './serve';
  * Terraform sends GRPCController.Shutdown.
  */
 function readGenerated<T>(name: string): T {
-  return JSON.parse(readFileSync(join(repoRoot(), 'bridges', 'terraform', 'generated', name), 'utf8')) as T;
+  return JSON.parse(readPackageFile(`bridges/terraform/generated/${name}`)) as T;
 }
 
 // Read and loaded after the handshake line is out (serve calls this on first need).

@@ -2,6 +2,7 @@ import type { CheckFailure } from '../../core/base/check-failure';
 import { PartialCreateError } from '../../core/base/errors';
 import type { JsonValue, PropertyBag } from '../../core/base/json';
 import { containsUnknown as bagContainsUnknown } from '../../core/base/unknown';
+import { loadPackageSchema } from '../../core/schema/package-schema';
 import { replacementCarries, type FunctionLifecycle, type LifecycleContext, type ResourceLifecycle } from '../../core/facade';
 import type { BridgeBackend } from './backend';
 import { ctyTypeJson, type CtyType } from './cty/cty-type';
@@ -149,7 +150,7 @@ export class ProviderService {
     try {
       const configured = await this.backend.configureProvider(bag, this.logger);
       this.configured = { provider: configured.provider };
-      this.logger.log('debug', `configured for Terraform ${request.terraform_version ?? '(unknown version)'}`);
+      this.logger.log('debug', `terraform-provider-vers ${loadPackageSchema().version} (node ${process.version}) configured for Terraform ${request.terraform_version ?? '(unknown version)'}`);
       // One summary per setting: Terraform folds warnings that share a summary into one.
       return { diagnostics: configured.warnings.map((warning) => this.diagnostics.warning(`Insecure provider setting ${warning.option}`, `${warning.message}.`)) };
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Logger } from '../base/logging';
 import { checkOptions, definedOnly, type OptionRules } from '../base/option-checks';
+import { loadPackageSchema } from '../schema/package-schema';
 
 /** Retry policy for API calls. Only calls that are safe to repeat are retried (see vers-client.ts). */
 export interface RetryOptions {
@@ -53,7 +54,7 @@ export interface ClientOptions {
   deadlines?: Deadlines;
   /** Receives one `debug` line per HTTP attempt (method, path, status, time, request id); never headers. Default: none. */
   logger?: Logger;
-  /** Value of the User-Agent header. Default `vers-iac/<version> (node <version>)`. */
+  /** Value of the User-Agent header. Default `vers-iac/<schema.json version> (node <version>)`. */
   userAgent?: string;
 }
 
@@ -104,6 +105,6 @@ export function resolveClientOptions(options: ClientOptions = {}): {
     timeouts: { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts) },
     deadlines: { ...DEFAULT_DEADLINES, ...definedOnly(options.deadlines) },
     logger: options.logger,
-    userAgent: options.userAgent ?? `vers-iac/0.1.0 (node ${process.version})`,
+    userAgent: options.userAgent ?? `vers-iac/${loadPackageSchema().version} (node ${process.version})`,
   };
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DurationRange } from '../base/duration';
+import { readPackageFile } from '../base/package-files';
 import { repoRoot } from '../base/repo-root';
 
 /**
@@ -87,13 +87,21 @@ export interface PackageSchema {
 
 let cached: PackageSchema | undefined;
 
+/** schema.json's path from the package root. */
+export const SCHEMA_FILE = 'schema.json';
+
 export function schemaPath(): string {
-  return join(repoRoot(), 'schema.json');
+  return join(repoRoot(), SCHEMA_FILE);
+}
+
+/** schema.json's text, as the Pulumi plugin's GetSchema returns it. */
+export function packageSchemaText(): string {
+  return readPackageFile(SCHEMA_FILE);
 }
 
 /** schema.json, parsed once per process. */
 export function loadPackageSchema(): PackageSchema {
-  cached ??= JSON.parse(readFileSync(schemaPath(), 'utf8')) as PackageSchema;
+  cached ??= JSON.parse(packageSchemaText()) as PackageSchema;
   return cached;
 }
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readPackageFile } from '../../../core/base/package-files';
 import type { GrpcMethodDefinition } from '../../grpc/grpc-server';
-import { descriptorPath, type ProtoDescriptor } from './proto-descriptor';
+import { DESCRIPTOR_PACKAGE_PATH, type ProtoDescriptor } from './proto-descriptor';
 import { ProtobufCodec } from './protobuf-codec';
 import { forEachServedService, type ServiceRole } from './served-services';
 
@@ -14,11 +14,11 @@ export type CodecServiceDefinition = Readonly<Record<string, GrpcMethodDefinitio
 export type CodecServiceDefinitions = Record<ServiceRole, CodecServiceDefinition>;
 
 export function codecServiceDefinitions(): CodecServiceDefinitions {
-  const descriptor = JSON.parse(readFileSync(descriptorPath(), 'utf8')) as ProtoDescriptor;
+  const descriptor = JSON.parse(readPackageFile(DESCRIPTOR_PACKAGE_PATH)) as ProtoDescriptor;
   const codec = new ProtobufCodec(descriptor);
   const service = (name: string): CodecServiceDefinition => {
     const methods = descriptor.services[name];
-    if (methods === undefined) throw new Error(`gRPC service ${name} missing from ${descriptorPath()}`);
+    if (methods === undefined) throw new Error(`gRPC service ${name} missing from ${DESCRIPTOR_PACKAGE_PATH}`);
     const out: Record<string, GrpcMethodDefinition> = {};
     for (const [methodName, method] of Object.entries(methods)) {
       out[methodName] = {

@@ -48,6 +48,8 @@ export interface ProtoDescriptor {
 }
 
 export const DESCRIPTOR_FILE = 'proto-descriptor.json';
+/** The descriptor's path from the package root (readPackageFile). */
+export const DESCRIPTOR_PACKAGE_PATH = `bridges/terraform/plugin/${DESCRIPTOR_FILE}`;
 
 export function descriptorPath(): string {
   return join(repoRoot(), 'bridges', 'terraform', 'plugin', DESCRIPTOR_FILE);
